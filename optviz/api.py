@@ -1,0 +1,278 @@
+"""The public entry points: :func:`run` one optimizer, :func:`run_batch` many runs as one array."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from optviz import engine, schedules
+from optviz import spec as spec_parser
+from optviz.errors import HyperparameterError, SpecError
+from optviz.functions import TestFunction
+from optviz.functions import get as get_function
+from optviz.optim.registry import OptimizerEntry, resolve
+from optviz.trajectory import Trajectory, TrajectoryBatch
+
+__all__ = ["MAX_STEPS", "run", "run_batch"]
+
+#: the most updates one run may take (a path of 1e6 points is already 16 MB per run)
+MAX_STEPS = 1_000_000
+#: start points farther than this from the origin are taken for typos
+MAX_START = 1e8
+
+
+def run(
+    fn: str | TestFunction = "ravine",
+    opt: str = "gd",
+    lr: float | None = None,
+    steps: int = 50,
+    start: Any = None,
+    *,
+    schedule: str | None = None,
+    clip_norm: float | None = None,
+    clip_value: float | None = None,
+    noise: float = 0.0,
+    batch_size: int | None = None,
+    seed: int | None = 0,
+    **hyper: Any,
+) -> Trajectory:
+    """Run one optimizer on one function and return its trajectory.
+
+    Args:
+        fn: function spec (``"ravine"``, ``"ravine(angle=30)"``) or a TestFunction.
+        opt: optimizer spec (``"adam"``, ``"sgd(momentum=0.5)"``, ``"adam(lr=0.1, amsgrad=true)"``).
+        lr: learning rate, unless the spec gives one (default: torch's default for the optimizer).
+        steps: number of updates (default: 50).
+        start: start point (default: the function's own), a sequence or a string ``"-5,-2"``.
+        schedule: ``"step(step_size=10, gamma=0.5)"``, ``"exponential(gamma=0.95)"``,
+            ``"cosine"``, ``"warmup(steps=5)"`` or ``"warmup(steps=5)+cosine"``.
+        clip_norm: torch's ``clip_grad_norm_`` max norm.
+        clip_value: torch's ``clip_grad_value_`` clip value (applied before ``clip_norm``).
+        noise: standard deviation of Gaussian noise added to the gradient.
+        batch_size: minibatch size for data losses (``thermometer``).
+        seed: seeds the noise and the minibatches (same seed, same path).
+        **hyper: optimizer hyperparameters with torch's names (``momentum=0.9``, ``betas=(0.8, 0.99)``).
+
+    Returns:
+        A :class:`Trajectory`; a run that overflows stops at its last finite point with
+        ``diverged_at`` set. It never raises for that.
+
+    Raises:
+        OptvizError: for bad input (unknown names, bad values), with a message that says the fix.
+
+    Examples:
+        >>> traj = run("square", "gd", lr=0.2, steps=10, start=10)
+        >>> print(f"{traj.final[0]:f}")
+        0.060466
+        >>> run("ravine", "adam", lr=0.16, steps=50, betas=(0.9, 0.999)).points.shape
+        (51, 2)
+    """
+    batch = run_batch(
+        fn, [opt], None if lr is None else [lr], steps, None if start is None else [start],
+        schedule=schedule, clip_norm=clip_norm, clip_value=clip_value, noise=noise, batch_size=batch_size,
+        seed=seed, **hyper,
+    )
+    return batch[0]
+
+
+@dataclass(frozen=True)
+class _Run:
+    entry: OptimizerEntry
+    opt: str
+    options: dict[str, Any]
+    lr: float
+    start: tuple[float, ...]
+
+
+def run_batch(
+    fn: str | TestFunction = "ravine",
+    opt: str | Sequence[str] = "gd",
+    lr: float | Sequence[float] | None = None,
+    steps: int = 50,
+    start: Any = None,
+    *,
+    schedule: str | None = None,
+    clip_norm: float | None = None,
+    clip_value: float | None = None,
+    noise: float = 0.0,
+    batch_size: int | None = None,
+    seed: int | None = 0,
+    **hyper: Any,
+) -> TrajectoryBatch:
+    """Run every optimizer × learning rate × start point on one function, advancing runs that
+    share an update rule as one (N, D) array.
+
+    Args:
+        opt: one spec or a list of specs.
+        lr: one value, a list, or ``None`` (each spec's own lr, else torch's default). A spec that
+            names its own lr is run once with it.
+        start: one point, a list of points or an (M, D) array (e.g. a 200×200 grid), or ``None``.
+        **hyper: hyperparameters for every optimizer; ``"adam.betas"`` style keys (passed as
+            ``**{"adam.betas": (0.8, 0.99)}``) apply to one optimizer only.
+
+    The other arguments are :func:`run`'s. Runs come out in the order opt × lr × start.
+
+    Examples:
+        >>> import numpy as np
+        >>> grid = np.stack(np.meshgrid(np.linspace(-2, 2, 5), np.linspace(-2, 2, 5)), -1).reshape(-1, 2)
+        >>> batch = run_batch("himmelblau", "adam", lr=0.1, steps=200, start=grid)
+        >>> len(batch), batch.points.shape
+        (25, (25, 201, 2))
+    """
+    fn = get_function(fn)
+    steps = _check_steps(steps)
+    _check_optional_positive("clip_norm", clip_norm)
+    _check_optional_positive("clip_value", clip_value)
+    noise = _check_noise(noise)
+    batch_size = _check_batch_size(fn, batch_size)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+        raise HyperparameterError(f"seed={seed!r} must be a whole number >= 0, e.g. --seed 0")
+    multipliers = schedules.multipliers(schedules.parse(schedule, steps), steps)
+    runs = _expand(fn, [opt] if isinstance(opt, str) else list(opt), lr, start, hyper)
+    if not runs:
+        raise SpecError("nothing to run: give at least one optimizer, learning rate and start point")
+
+    common = {
+        "fn": fn.spec, "steps": steps, "schedule": schedule, "clip_norm": clip_norm, "clip_value": clip_value,
+        "noise": noise, "batch_size": batch_size, "seed": seed,
+    }
+    n_runs, dim = len(runs), fn.dim
+    points = np.empty((n_runs, steps + 1, dim))
+    loss = np.empty((n_runs, steps + 1))
+    grad_norm = np.empty((n_runs, steps + 1))
+    lrs = np.empty((n_runs, steps))
+    diverged_at = np.empty(n_runs, dtype=int)
+    for rows, stepper, lr_hyper in _groups(runs):
+        paths = engine.simulate(
+            fn, stepper, np.array([runs[i].start for i in rows]), lr_hyper, multipliers,
+            clip_value=clip_value, clip_norm=clip_norm, noise=noise, batch_size=batch_size, seed=seed,
+        )
+        points[rows] = paths.points.transpose(1, 0, 2)
+        loss[rows] = paths.loss.T
+        grad_norm[rows] = paths.grad_norm.T
+        lrs[rows] = paths.lr.T
+        diverged_at[rows] = paths.diverged_at
+    settings = tuple(
+        {**common, "opt": r.opt, "optimizer": r.entry.name, "lr": r.lr, "start": list(r.start), "hyper": r.options}
+        for r in runs
+    )
+    return TrajectoryBatch(points, loss, grad_norm, lrs, diverged_at, settings)
+
+
+def _expand(fn: TestFunction, opts: list[str], lr: Any, start: Any, hyper: dict[str, Any]) -> list[_Run]:
+    starts = _parse_starts(fn, start)
+    lrs = None if lr is None else [_check_lr(v) for v in (lr if isinstance(lr, (list, tuple, np.ndarray)) else [lr])]
+    runs = []
+    for opt in opts:
+        name = spec_parser.parse(opt)[0]
+        overrides = {k: v for k, v in hyper.items() if "." not in k}
+        overrides.update({k.split(".", 1)[1]: v for k, v in hyper.items() if k.split(".", 1)[0] == name and "." in k})
+        entry, options = resolve(opt, overrides)
+        spec_lr = options.pop("lr", None)
+        try:
+            entry.build(**options)  # validate once, with this spec's own values
+        except HyperparameterError as exc:
+            raise HyperparameterError(f"{opt}: {exc}") from None
+        run_lrs = [_check_lr(spec_lr)] if spec_lr is not None else (lrs or [entry.lr])
+        runs += [_Run(entry, opt, options, lr_value, s) for lr_value in run_lrs for s in starts]
+    unknown_targets = {k.split(".", 1)[0] for k in hyper if "." in k} - {spec_parser.parse(o)[0] for o in opts}
+    if unknown_targets:
+        raise SpecError(
+            f"-p {sorted(unknown_targets)[0]}.KEY names an optimizer that is not being run; "
+            f"use one of {', '.join(sorted({spec_parser.parse(o)[0] for o in opts}))}"
+        )
+    return runs
+
+
+def _groups(runs: list[_Run]):
+    """Split runs into groups that share one update rule; per-run numbers become (N, 1) arrays."""
+    groups: dict[tuple, list[int]] = {}
+    for i, r in enumerate(runs):
+        flags = tuple(sorted((k, v) for k, v in r.options.items() if isinstance(v, bool)))
+        groups.setdefault((r.entry.name, flags), []).append(i)
+    for (name, flags), rows in groups.items():
+        entry = runs[rows[0]].entry
+        keys = {k for i in rows for k, v in runs[i].options.items() if not isinstance(v, bool)}
+        options: dict[str, Any] = dict(flags)
+        for key in keys:
+            values = [runs[i].options.get(key, entry.defaults[key]) for i in rows]
+            options[key] = _stack(values)
+        lr_hyper = _stack([runs[i].lr for i in rows])
+        yield rows, entry.build(**options), lr_hyper
+
+
+def _stack(values: list[Any]) -> Any:
+    """One value if all runs agree, else per-run arrays ((N,) or, for pairs like betas, a pair of (N,))."""
+    if all(_same(v, values[0]) for v in values):
+        return float(values[0]) if isinstance(values[0], numbers.Real) else values[0]
+    if isinstance(values[0], (tuple, list)):
+        return tuple(np.array([float(v[j]) for v in values]) for j in range(len(values[0])))
+    return np.array([float(v) for v in values])
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _parse_starts(fn: TestFunction, start: Any) -> list[tuple[float, ...]]:
+    if start is None:
+        return [fn.start]
+    if isinstance(start, str):
+        points = [spec_parser.parse_point(start, fn.dim)]
+    else:
+        try:
+            array = np.asarray(start, dtype=float)
+        except (TypeError, ValueError):
+            array = None
+        if array is not None and array.ndim == 2:
+            points = [spec_parser.parse_point(tuple(row), fn.dim) for row in array]
+        elif array is not None and array.ndim <= 1 and not (array.ndim == 1 and fn.dim == 1 and len(array) > 1):
+            points = [spec_parser.parse_point(tuple(array.ravel()), fn.dim)]
+        else:
+            points = [spec_parser.parse_point(p, fn.dim) for p in start]
+    for p in points:
+        if max(abs(v) for v in p) > MAX_START:
+            raise SpecError(f"start point {p} is implausibly far from the origin (> {MAX_START:g}); check its coordinates")
+    return points
+
+
+def _check_lr(lr: Any) -> float:
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr <= 0:
+        raise HyperparameterError(f"invalid learning rate lr={lr!r}: it must be a finite number > 0, e.g. --lr 0.1")
+    return float(lr)
+
+
+def _check_steps(steps: Any) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 1 <= steps <= MAX_STEPS:
+        raise HyperparameterError(f"steps={steps!r} must be a whole number from 1 to {MAX_STEPS}, e.g. --steps 50")
+    return int(steps)
+
+
+def _check_optional_positive(name: str, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+        raise HyperparameterError(f"{name}={value!r} must be a finite number > 0, e.g. --{name.replace('_', '-')} 1.0")
+
+
+def _check_noise(noise: Any) -> float:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not math.isfinite(noise) or noise < 0:
+        raise HyperparameterError(f"noise={noise!r} must be a finite number >= 0 (a standard deviation), e.g. --noise 0.5")
+    return float(noise)
+
+
+def _check_batch_size(fn: TestFunction, batch_size: Any) -> int | None:
+    if batch_size is None:
+        return None
+    if fn.n_samples is None:
+        raise HyperparameterError(
+            f"batch_size needs a data loss such as thermometer; {fn.name} is an analytic function (use --noise instead)"
+        )
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size <= fn.n_samples:
+        raise HyperparameterError(f"batch_size={batch_size!r} must be a whole number from 1 to {fn.n_samples} for {fn.name}")
+    return int(batch_size)

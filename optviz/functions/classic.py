@@ -1,0 +1,400 @@
+"""Analytic test functions with exact gradients (1-D and 2-D)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from optviz.errors import HyperparameterError
+from optviz.functions.registry import Minimum, TestFunction, refine_stationary, register
+
+Array = np.ndarray
+
+
+def _xy(x: Array) -> tuple[Array, Array]:
+    x = np.asarray(x, dtype=float)
+    return x[..., 0], x[..., 1]
+
+
+def _pack(g1: Array, g2: Array) -> Array:
+    return np.stack(np.broadcast_arrays(g1, g2), axis=-1)
+
+
+def _minima_1d(grad, f, lo: float, hi: float, n: int = 4001) -> tuple[Minimum, ...]:
+    """Every minimum of a 1-D function inside [lo, hi]: sign changes of grad from - to +, refined
+    by bisection to machine precision. The lowest is marked global (in the window)."""
+    xs = np.linspace(lo, hi, n)
+    g = grad(xs[:, None])[:, 0]
+    found = []
+    for i in np.flatnonzero((g[:-1] < 0) & (g[1:] >= 0)):
+        a, b = xs[i], xs[i + 1]
+        for _ in range(200):
+            mid = 0.5 * (a + b)
+            if mid in (a, b):
+                break
+            if grad(np.array([mid]))[0] < 0:
+                a = mid
+            else:
+                b = mid
+        x = b if abs(grad(np.array([b]))[0]) < abs(grad(np.array([a]))[0]) else a
+        found.append((float(f(np.array([x]))), float(x)))
+    found.sort()
+    return tuple(Minimum((x,), v, "global" if i == 0 else "local") for i, (v, x) in enumerate(found))
+
+
+def _refined(grad, f, guesses: list[tuple[tuple[float, ...], str]]) -> tuple[Minimum, ...]:
+    points = [(refine_stationary(grad, g), kind) for g, kind in guesses]
+    return tuple(Minimum(p, float(f(np.asarray(p))), kind) for p, kind in points)
+
+
+def _num(v: float) -> str:
+    return f"{v:g}"
+
+
+# ----------------------------------------------------------------------------------------------- 1-D
+
+
+@register("square", "the textbook's first example: a parabola")
+def square() -> TestFunction:
+    def f(x):
+        return np.asarray(x, dtype=float)[..., 0] ** 2
+
+    def grad(x):
+        return 2 * np.asarray(x, dtype=float)
+
+    return TestFunction(
+        "square", "square", 1, f, grad, "x^2", (10.0,), ((-10.5, 10.5),), (Minimum((0.0,), 0.0),),
+        labels=("x",),
+    )
+
+
+@register("xcos", "x·cos(cπx): local minima that trap a small step")
+def xcos(c: float = 0.15) -> TestFunction:
+    if c <= 0:
+        raise HyperparameterError(f"xcos: c={c} must be > 0, e.g. xcos(c=0.15)")
+    w = c * math.pi
+    half = min(10.5, max(3.0, 1.575 / c))
+
+    def f(x):
+        x = np.asarray(x, dtype=float)[..., 0]
+        return x * np.cos(w * x)
+
+    def grad(x):
+        x = np.asarray(x, dtype=float)
+        return np.cos(w * x) - w * x * np.sin(w * x)
+
+    return TestFunction(
+        "xcos", f"xcos(c={_num(c)})", 1, f, grad, rf"x\cos({_num(c)}\pi x)", (round(0.952 * half, 6),),
+        ((-half, half),), _minima_1d(grad, f, -half, half), {"c": c}, labels=("x",),
+    )
+
+
+@register("cubic", "x³: a saddle point where the gradient vanishes but there is no minimum")
+def cubic() -> TestFunction:
+    def f(x):
+        return np.asarray(x, dtype=float)[..., 0] ** 3
+
+    def grad(x):
+        return 3 * np.asarray(x, dtype=float) ** 2
+
+    return TestFunction(
+        "cubic", "cubic", 1, f, grad, "x^3", (1.0,), ((-1.2, 1.2),), (Minimum((0.0,), 0.0, "saddle"),),
+        labels=("x",),
+    )
+
+
+@register("single_weight", "(x·w − y)²: one weight, a large input, an exploding step")
+def single_weight(x: float = 100.0, y: float = 110.0) -> TestFunction:
+    if x == 0:
+        raise HyperparameterError("single_weight: x must be non-zero, e.g. single_weight(x=100)")
+    data_x, data_y = x, y
+
+    def f(w):
+        w = np.asarray(w, dtype=float)[..., 0]
+        return (data_x * w - data_y) ** 2
+
+    def grad(w):
+        w = np.asarray(w, dtype=float)
+        return 2 * data_x * (data_x * w - data_y)
+
+    best = data_y / data_x
+    lo, hi = min(0.0, best) - 0.5 * abs(best) - 0.5, max(0.0, best) + 0.5 * abs(best) + 0.5
+    return TestFunction(
+        "single_weight", f"single_weight(x={_num(x)}, y={_num(y)})", 1, f, grad,
+        rf"({_num(x)}w - {_num(y)})^2", (0.0,), ((lo, hi),), (Minimum((best,), 0.0),), {"x": x, "y": y},
+        labels=("w",),
+    )
+
+
+# ----------------------------------------------------------------------------------------------- 2-D
+
+
+def _quadratic(name: str, spec: str, formula: str, hessian: Array, **kwargs) -> TestFunction:
+    """f = ½·x·H·x for a symmetric Hessian H; an axis-aligned H costs one multiply per gradient."""
+    hessian = np.asarray(hessian, dtype=float)
+    diagonal = np.diag(hessian).copy()
+    if np.all(hessian == np.diag(diagonal)):
+        half_diagonal = 0.5 * diagonal
+
+        def f(x):
+            x = np.asarray(x, dtype=float)
+            return (x * x) @ half_diagonal
+
+        def grad(x):
+            return np.asarray(x, dtype=float) * diagonal
+    else:
+
+        def f(x):
+            x = np.asarray(x, dtype=float)
+            return 0.5 * (x * (x @ hessian)).sum(-1)
+
+        def grad(x):
+            return np.asarray(x, dtype=float) @ hessian
+
+    return TestFunction(name, spec, 2, f, grad, formula, **kwargs)
+
+
+@register("bowl", "x1² + 2·x2²: a well-conditioned bowl")
+def bowl() -> TestFunction:
+    return _quadratic(
+        "bowl", "bowl", "x_1^2 + 2x_2^2", np.diag([2.0, 4.0]), start=(-5.0, -2.0),
+        window=((-5.5, 1.5), (-2.5, 2.5)), minima=(Minimum((0.0, 0.0), 0.0),),
+    )
+
+
+@register("ravine", "a·u² + b·v², optionally rotated: the ill-conditioned valley")
+def ravine(a: float = 0.1, b: float = 2.0, angle: float = 0.0) -> TestFunction:
+    if a <= 0 or b <= 0:
+        raise HyperparameterError(f"ravine: a={a} and b={b} must be > 0, e.g. ravine(a=0.1, b=2)")
+    t = math.radians(angle)
+    cos, sin = (1.0, 0.0) if angle == 0 else (math.cos(t), math.sin(t))
+    # u = cos·x1 − sin·x2, v = sin·x1 + cos·x2; f = a u² + b v² = x·(Rᵀ diag(a, b) R)·x
+    rot = np.array([[cos, -sin], [sin, cos]])
+    hessian = 2 * rot.T @ np.diag([a, b]) @ rot
+    if angle == 0:
+        formula = rf"{_num(a)}x_1^2 + {_num(b)}x_2^2"
+    else:
+        formula = rf"{_num(a)}u^2 + {_num(b)}v^2,\ (u, v) = x\ \mathrm{{rotated}}\ {_num(angle)}^\circ"
+    half = 5.5
+    return _quadratic(
+        "ravine", f"ravine(a={_num(a)}, b={_num(b)}, angle={_num(angle)})", formula, hessian,
+        start=(-5.0, -2.0),
+        window=((-5.5, 1.5), (-2.5, 2.5)) if angle == 0 else ((-half, half), (-half, half)),
+        minima=(Minimum((0.0, 0.0), 0.0),), params={"a": a, "b": b, "angle": angle},
+    )
+
+
+@register("rosenbrock", "(a − x1)² + b(x2 − x1²)²: the banana valley")
+def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
+    def f(x):
+        x1, x2 = _xy(x)
+        return (a - x1) ** 2 + b * (x2 - x1 * x1) ** 2
+
+    def grad(x):
+        x1, x2 = _xy(x)
+        inner = x2 - x1 * x1
+        return _pack(-2 * (a - x1) - 4 * b * x1 * inner, 2 * b * inner)
+
+    return TestFunction(
+        "rosenbrock", f"rosenbrock(a={_num(a)}, b={_num(b)})", 2, f, grad,
+        rf"({_num(a)} - x_1)^2 + {_num(b)}(x_2 - x_1^2)^2", (-1.2, 1.0), ((-2.0, 2.0), (-1.0, 3.0)),
+        (Minimum((a, a * a), 0.0),), {"a": a, "b": b}, log_levels=True,
+    )
+
+
+@register("beale", "Beale's function: flat plateaus and steep walls")
+def beale() -> TestFunction:
+    def terms(x):
+        x1, x2 = _xy(x)
+        return x1, x2, 1.5 - x1 + x1 * x2, 2.25 - x1 + x1 * x2**2, 2.625 - x1 + x1 * x2**3
+
+    def f(x):
+        _, _, t1, t2, t3 = terms(x)
+        return t1**2 + t2**2 + t3**2
+
+    def grad(x):
+        x1, x2, t1, t2, t3 = terms(x)
+        g1 = 2 * t1 * (x2 - 1) + 2 * t2 * (x2**2 - 1) + 2 * t3 * (x2**3 - 1)
+        g2 = 2 * t1 * x1 + 4 * t2 * x1 * x2 + 6 * t3 * x1 * x2**2
+        return _pack(g1, g2)
+
+    return TestFunction(
+        "beale", "beale", 2, f, grad,
+        r"(1.5 - x_1 + x_1x_2)^2 + (2.25 - x_1 + x_1x_2^2)^2 + (2.625 - x_1 + x_1x_2^3)^2",
+        (1.0, 1.5), ((-4.5, 4.5), (-4.5, 4.5)), (Minimum((3.0, 0.5), 0.0),), log_levels=True,
+    )
+
+
+@register("himmelblau", "Himmelblau's function: four equal minima")
+def himmelblau() -> TestFunction:
+    def f(x):
+        x1, x2 = _xy(x)
+        return (x1 * x1 + x2 - 11) ** 2 + (x1 + x2 * x2 - 7) ** 2
+
+    def grad(x):
+        x1, x2 = _xy(x)
+        a = x1 * x1 + x2 - 11
+        b = x1 + x2 * x2 - 7
+        return _pack(4 * x1 * a + 2 * b, 2 * a + 4 * x2 * b)
+
+    guesses = [((3.0, 2.0), "global"), ((-2.805118, 3.131312), "global"),
+               ((-3.779310, -3.283186), "global"), ((3.584428, -1.848126), "global")]
+    return TestFunction(
+        "himmelblau", "himmelblau", 2, f, grad, r"(x_1^2 + x_2 - 11)^2 + (x_1 + x_2^2 - 7)^2",
+        (0.0, 0.0), ((-5.0, 5.0), (-5.0, 5.0)), _refined(grad, f, guesses), log_levels=True,
+    )
+
+
+@register("booth", "Booth's function: a tilted quadratic valley")
+def booth() -> TestFunction:
+    def f(x):
+        x1, x2 = _xy(x)
+        return (x1 + 2 * x2 - 7) ** 2 + (2 * x1 + x2 - 5) ** 2
+
+    def grad(x):
+        x1, x2 = _xy(x)
+        a = x1 + 2 * x2 - 7
+        b = 2 * x1 + x2 - 5
+        return _pack(2 * a + 4 * b, 4 * a + 2 * b)
+
+    return TestFunction(
+        "booth", "booth", 2, f, grad, r"(x_1 + 2x_2 - 7)^2 + (2x_1 + x_2 - 5)^2", (-5.0, -5.0),
+        ((-10.0, 10.0), (-10.0, 10.0)), (Minimum((1.0, 3.0), 0.0),), log_levels=True,
+    )
+
+
+@register("rastrigin", "Rastrigin's function: a lattice of local minima")
+def rastrigin() -> TestFunction:
+    def f(x):
+        x = np.asarray(x, dtype=float)
+        return 20 + (x * x - 10 * np.cos(2 * np.pi * x)).sum(-1)
+
+    def grad(x):
+        x = np.asarray(x, dtype=float)
+        return 2 * x + 20 * np.pi * np.sin(2 * np.pi * x)
+
+    return TestFunction(
+        "rastrigin", "rastrigin", 2, f, grad, r"20 + \sum_i\ (x_i^2 - 10\cos 2\pi x_i)", (3.3, -2.6),
+        ((-5.12, 5.12), (-5.12, 5.12)), (Minimum((0.0, 0.0), 0.0),),
+    )
+
+
+@register("ackley", "Ackley's function: a needle in a bumpy plain")
+def ackley() -> TestFunction:
+    def parts(x):
+        x1, x2 = _xy(x)
+        r = np.sqrt(0.5 * (x1 * x1 + x2 * x2))
+        wave = np.exp(0.5 * (np.cos(2 * np.pi * x1) + np.cos(2 * np.pi * x2)))
+        return x1, x2, r, wave
+
+    def f(x):
+        _, _, r, wave = parts(x)
+        return -20 * np.exp(-0.2 * r) - wave + math.e + 20
+
+    def grad(x):
+        x1, x2, r, wave = parts(x)
+        # the cone term has no derivative at the origin; 0 is its (sub)gradient of least norm
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cone = np.where(r > 0, 2 * np.exp(-0.2 * r) / np.where(r > 0, r, 1), 0.0)
+        return _pack(
+            cone * x1 + np.pi * np.sin(2 * np.pi * x1) * wave,
+            cone * x2 + np.pi * np.sin(2 * np.pi * x2) * wave,
+        )
+
+    return TestFunction(
+        "ackley", "ackley", 2, f, grad,
+        r"-20e^{-0.2\sqrt{(x_1^2 + x_2^2)/2}} - e^{(\cos 2\pi x_1 + \cos 2\pi x_2)/2} + e + 20",
+        (3.5, -2.8), ((-5.0, 5.0), (-5.0, 5.0)), (Minimum((0.0, 0.0), 0.0),),
+    )
+
+
+@register("saddle", "x1² − x2²: a saddle point, no minimum")
+def saddle() -> TestFunction:
+    return _quadratic(
+        "saddle", "saddle", "x_1^2 - x_2^2", np.diag([2.0, -2.0]), start=(-2.0, 0.05),
+        window=((-2.5, 2.5), (-2.5, 2.5)), minima=(Minimum((0.0, 0.0), 0.0, "saddle"),),
+    )
+
+
+@register("monkey_saddle", "x³ − 3xy²: a saddle with three valleys")
+def monkey_saddle() -> TestFunction:
+    def f(x):
+        x1, x2 = _xy(x)
+        return x1**3 - 3 * x1 * x2 * x2
+
+    def grad(x):
+        x1, x2 = _xy(x)
+        return _pack(3 * x1 * x1 - 3 * x2 * x2, -6 * x1 * x2)
+
+    return TestFunction(
+        "monkey_saddle", "monkey_saddle", 2, f, grad, "x_1^3 - 3x_1x_2^2", (1.0, 0.05),
+        ((-1.5, 1.5), (-1.5, 1.5)), (Minimum((0.0, 0.0), 0.0, "saddle"),),
+    )
+
+
+@register("six_hump_camel", "the six-hump camel: two global and four local minima")
+def six_hump_camel() -> TestFunction:
+    def f(x):
+        x1, x2 = _xy(x)
+        s1, s2 = x1 * x1, x2 * x2
+        return (4 - 2.1 * s1 + s1 * s1 / 3) * s1 + x1 * x2 + (-4 + 4 * s2) * s2
+
+    def grad(x):
+        x1, x2 = _xy(x)
+        return _pack(8 * x1 - 8.4 * x1**3 + 2 * x1**5 + x2, x1 - 8 * x2 + 16 * x2**3)
+
+    guesses = [((0.0898, -0.7126), "global"), ((-0.0898, 0.7126), "global"),
+               ((-1.7036, 0.7961), "local"), ((1.7036, -0.7961), "local"),
+               ((-1.6071, -0.5687), "local"), ((1.6071, 0.5687), "local")]
+    return TestFunction(
+        "six_hump_camel", "six_hump_camel", 2, f, grad,
+        r"(4 - 2.1x_1^2 + x_1^4/3)x_1^2 + x_1x_2 + (4x_2^2 - 4)x_2^2", (-1.5, 1.0),
+        ((-2.2, 2.2), (-1.2, 1.2)), _refined(grad, f, guesses),
+    )
+
+
+@register("styblinski_tang", "Styblinski–Tang: one global and three local minima")
+def styblinski_tang() -> TestFunction:
+    def f(x):
+        x = np.asarray(x, dtype=float)
+        return 0.5 * (x**4 - 16 * x * x + 5 * x).sum(-1)
+
+    def grad(x):
+        x = np.asarray(x, dtype=float)
+        return 2 * x**3 - 16 * x + 2.5
+
+    low, high = -2.903534, 2.746803
+    guesses = [((low, low), "global"), ((low, high), "local"), ((high, low), "local"), ((high, high), "local")]
+    return TestFunction(
+        "styblinski_tang", "styblinski_tang", 2, f, grad, r"\frac{1}{2}\sum_i\ (x_i^4 - 16x_i^2 + 5x_i)",
+        (4.5, 4.5), ((-5.0, 5.0), (-5.0, 5.0)), _refined(grad, f, guesses),
+    )
+
+
+@register("two_layer", "(x·w1·w2 − y)²: a two-layer linear net, a saddle and a hyperbola of minima")
+def two_layer(x: float = 100.0, y: float = 110.0) -> TestFunction:
+    data_x, data_y = x, y
+
+    def f(w):
+        w1, w2 = _xy(w)
+        return (data_x * w1 * w2 - data_y) ** 2
+
+    def grad(w):
+        w1, w2 = _xy(w)
+        r2 = 2 * data_x * (data_x * w1 * w2 - data_y)
+        return _pack(r2 * w2, r2 * w1)
+
+    # the minima are the whole hyperbola w1·w2 = y/x; its two points nearest the origin stand for it
+    minima = ()
+    if data_x != 0 and data_y / data_x > 0:
+        k = math.sqrt(data_y / data_x)
+        minima = (Minimum((k, k), 0.0), Minimum((-k, -k), 0.0))
+    elif data_x != 0 and data_y / data_x < 0:
+        k = math.sqrt(-data_y / data_x)
+        minima = (Minimum((k, -k), 0.0), Minimum((-k, k), 0.0))
+    return TestFunction(
+        "two_layer", f"two_layer(x={_num(x)}, y={_num(y)})", 2, f, grad, rf"({_num(x)}w_1w_2 - {_num(y)})^2",
+        (-1.5, 0.5), ((-2.0, 2.0), (-2.0, 2.0)), (*minima, Minimum((0.0, 0.0), float(data_y**2), "saddle")),
+        {"x": x, "y": y}, log_levels=True, labels=("w_1", "w_2"),
+    )

@@ -1,0 +1,190 @@
+"""The registry of test functions: frozen records built by parameterised factories.
+
+Array convention: ``f`` maps ``(..., D) -> (...)`` and ``grad`` maps ``(..., D) -> (..., D)``; the
+last axis holds the coordinates, so one call serves an ``(N, D)`` batch of runs or an ``(H, W, D)``
+contour grid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from optviz import spec as spec_parser
+from optviz.errors import HyperparameterError, UnknownNameError
+
+__all__ = ["Minimum", "TestFunction", "get", "names", "register", "REGISTRY"]
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """A known stationary point: ``kind`` is ``"global"``, ``"local"`` or ``"saddle"``."""
+
+    point: tuple[float, ...]
+    value: float
+    kind: str = "global"
+
+
+@dataclass(frozen=True)
+class TestFunction:
+    """One test function with its exact gradient and what a plot of it needs.
+
+    Attributes:
+        name: registry name (``"ravine"``).
+        spec: the spec string that built it (``"ravine(angle=30)"``).
+        dim: 1 or 2 (number of coordinates).
+        f: value, ``(..., D) -> (...)``.
+        grad: exact gradient, ``(..., D) -> (..., D)``.
+        formula: matplotlib mathtext for titles (without ``$``).
+        start: default start point.
+        window: plot window, ``((x1min, x1max),)`` in 1-D or ``((x1min, x1max), (x2min, x2max))``.
+        minima: known minima (global first), plus notable saddles.
+        params: the factory's keyword arguments.
+        log_levels: contours need log-spaced levels (values span decades).
+        n_samples: number of data points for data losses (minibatches), else ``None``.
+        batch_grad: for data losses, ``(x (N, D), idx (B,)) -> (N, D)``: the gradient of the mean
+            loss over the samples ``idx``.
+        description: one line for ``optviz list``.
+        labels: axis labels in mathtext (default ``x`` in 1-D, ``x_1``, ``x_2`` in 2-D).
+    """
+
+    name: str
+    spec: str
+    dim: int
+    f: Callable[[Array], Array]
+    grad: Callable[[Array], Array]
+    formula: str
+    start: tuple[float, ...]
+    window: tuple[tuple[float, float], ...]
+    minima: tuple[Minimum, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    log_levels: bool = False
+    n_samples: int | None = None
+    batch_grad: Callable[[Array, Array], Array] | None = None
+    description: str = ""
+    labels: tuple[str, ...] = ()
+
+    __test__ = False  # not a pytest class, despite the name
+
+    def __post_init__(self) -> None:
+        if not self.labels:
+            object.__setattr__(self, "labels", ("x",) if self.dim == 1 else ("x_1", "x_2"))
+
+    def nearest_minimum_distance(self, x: Array) -> Array:
+        """Euclidean distance from each point ``(..., D)`` to the nearest global or local minimum.
+
+        NaN where the function has no known minimum (``saddle``, ``cubic``).
+        """
+        x = np.asarray(x, dtype=float)
+        points = [m.point for m in self.minima if m.kind != "saddle"]
+        if not points:
+            return np.full(x.shape[:-1], np.nan)
+        diff = x[..., None, :] - np.asarray(points)
+        return np.sqrt((diff**2).sum(-1)).min(-1)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    factory: Callable[..., TestFunction]
+    defaults: dict[str, Any]
+    description: str
+
+
+REGISTRY: dict[str, _Entry] = {}
+
+
+def register(name: str, description: str = "") -> Callable[[Callable[..., TestFunction]], Callable[..., TestFunction]]:
+    """Register a factory ``f(**params) -> TestFunction``; its keyword defaults are the parameters."""
+
+    def decorate(factory: Callable[..., TestFunction]) -> Callable[..., TestFunction]:
+        defaults = {
+            p.name: p.default
+            for p in inspect.signature(factory).parameters.values()
+            if p.default is not inspect.Parameter.empty
+        }
+        @functools.lru_cache(maxsize=64)
+        def build(**params: float) -> TestFunction:
+            return dataclasses.replace(factory(**params), description=description)
+
+        REGISTRY[name] = _Entry(build, defaults, description)
+        return factory
+
+    return decorate
+
+
+def names() -> list[str]:
+    """Registered function names, in registration order."""
+    _load()
+    return list(REGISTRY)
+
+
+def defaults(name: str) -> dict[str, Any]:
+    _load()
+    return dict(REGISTRY[name].defaults)
+
+
+def get(spec: str | TestFunction) -> TestFunction:
+    """Build a function from a spec string: ``get("ravine(angle=30)")``.
+
+    Raises:
+        UnknownNameError: unknown function or parameter (with suggestions).
+        HyperparameterError: a parameter that is not a finite number.
+
+    Examples:
+        >>> fn = get("ravine(angle=30)")
+        >>> fn.dim, fn.params["angle"]
+        (2, 30.0)
+    """
+    if isinstance(spec, TestFunction):
+        return spec
+    _load()
+    name, kwargs = spec_parser.parse(spec)
+    if name not in REGISTRY:
+        raise UnknownNameError("function", name, REGISTRY)
+    entry = REGISTRY[name]
+    for key, value in kwargs.items():
+        if key not in entry.defaults:
+            raise UnknownNameError(f"parameter of {name}", key, entry.defaults)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise HyperparameterError(f"{name}: {key}={value!r} must be a finite number, e.g. {key}={entry.defaults[key]}")
+    params = {k: float(v) for k, v in {**entry.defaults, **kwargs}.items()}
+    return entry.factory(**params)
+
+
+_loaded = False
+
+
+def _load() -> None:
+    """Import the modules that register functions (kept lazy to avoid an import cycle)."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        from optviz.functions import classic, data  # noqa: F401
+
+
+def refine_stationary(grad: Callable[[Array], Array], x0: tuple[float, ...], iters: int = 50) -> tuple[float, ...]:
+    """Newton's method on ``grad = 0`` from ``x0``, with a central-difference Jacobian of the exact gradient.
+
+    The fixed point is where the exact gradient vanishes, so the approximate Jacobian only affects
+    the speed of convergence, not the answer.
+    """
+    x = np.asarray(x0, dtype=float)
+    h = 1e-6
+    for _ in range(iters):
+        g = grad(x)
+        jac = np.stack([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(x.size)], axis=-1)
+        step = np.linalg.solve(jac, g)
+        x = x - step
+        if np.max(np.abs(step)) < 1e-15 * (1 + np.max(np.abs(x))):
+            break
+    return tuple(float(v) for v in x)

@@ -1,0 +1,29 @@
+"""Optimizers as pure, batched steppers with torch.optim's update rules, names and defaults."""
+
+from optviz.optim.adadelta import adadelta
+from optviz.optim.adagrad import adagrad
+from optviz.optim.adam import adam, adamw
+from optviz.optim.adamax import adamax
+from optviz.optim.base import Stepper
+from optviz.optim.nadam import nadam
+from optviz.optim.radam import radam
+from optviz.optim.registry import OPTIMIZERS, get_entry, names, resolve
+from optviz.optim.rmsprop import rmsprop
+from optviz.optim.sgd import sgd
+
+__all__ = [
+    "OPTIMIZERS",
+    "Stepper",
+    "adadelta",
+    "adagrad",
+    "adam",
+    "adamax",
+    "adamw",
+    "get_entry",
+    "nadam",
+    "names",
+    "radam",
+    "resolve",
+    "rmsprop",
+    "sgd",
+]

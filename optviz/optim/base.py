@@ -1,0 +1,99 @@
+"""What every stepper shares: the ``Stepper`` pair of pure functions and hyperparameter checks.
+
+A stepper advances N runs at once. ``params`` and ``grad`` are ``(N, D)`` float64 arrays; ``lr``
+is this step's learning rate, a float or an ``(N, 1)`` array (torch's ``param_group["lr"]``). A
+hyperparameter is a float, or an ``(N, 1)`` array when it differs across the batch; options that
+change the code path (``nesterov``, ``amsgrad``, ...) are plain bools. ``update`` returns a new
+params array and a new state and never writes into its arguments, so old states stay valid.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from optviz.errors import HyperparameterError
+
+__all__ = ["Hyper", "Stepper", "betas_pair", "check", "flag", "hyper", "in_range", "lerp"]
+
+Array = np.ndarray
+Hyper = float | Array  # a float, or an (N, 1) array of per-run values
+
+
+class Stepper(NamedTuple):
+    """An optimizer as two pure functions.
+
+    Attributes:
+        init: ``init(params (N, D)) -> state``.
+        update: ``update(grad (N, D), state, params (N, D), lr) -> (new_params, new_state)``.
+    """
+
+    init: Callable[[Array], Any]
+    update: Callable[[Array, Any, Array, Hyper], tuple[Array, Any]]
+
+
+def hyper(name: str, value: Any) -> Hyper:
+    """A hyperparameter as a float, or as an ``(N, 1)`` float64 array if given per run."""
+    if isinstance(value, bool) or isinstance(value, str) or value is None:
+        raise HyperparameterError(f"{name}={value!r} must be a number, e.g. {name}=0.9")
+    if isinstance(value, numbers.Real):
+        return float(value)
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise HyperparameterError(f"{name}={value!r} must be a number, e.g. {name}=0.9") from None
+    if array.ndim == 0:
+        return float(array)
+    return array.reshape(-1, 1)
+
+
+def flag(name: str, value: Any) -> bool:
+    """A boolean option (``nesterov=true``)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise HyperparameterError(f"{name}={value!r} must be true or false, e.g. {name}=true")
+
+
+def check(ok: bool, message: str) -> None:
+    """Raise a :class:`HyperparameterError` with ``message`` unless ``ok``."""
+    if not ok:
+        raise HyperparameterError(message)
+
+
+def in_range(name: str, value: Hyper, low: float, high: float = math.inf, *, high_open: bool = False) -> Hyper:
+    """Check ``low <= value <= high`` (``< high`` with ``high_open``) elementwise, NaN rejected."""
+    array = np.asarray(value)
+    ok = np.all(array >= low) and (np.all(array < high) if high_open else np.all(array <= high))
+    if not ok:
+        bound = f"[{low:g}, {high:g})" if high_open else (f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]")
+        raise HyperparameterError(f"invalid {name}: {_show(value)}; it must be {bound}")
+    return value
+
+
+def betas_pair(value: Any) -> tuple[Hyper, Hyper]:
+    """``betas`` as a pair ``(beta1, beta2)``, each in [0, 1)."""
+    if isinstance(value, (str, bool, numbers.Real)) or value is None or len(value) != 2:
+        raise HyperparameterError(f"betas={value!r} must be a pair, e.g. betas=(0.9, 0.999)")
+    beta1 = in_range("beta1 (betas[0])", hyper("betas", value[0]), 0.0, 1.0, high_open=True)
+    beta2 = in_range("beta2 (betas[1])", hyper("betas", value[1]), 0.0, 1.0, high_open=True)
+    return beta1, beta2
+
+
+def _show(value: Hyper) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return np.array2string(np.asarray(value).ravel(), precision=4, threshold=6)
+
+
+def lerp(start: Array, end: Array, weight: Hyper) -> Array:
+    """torch.lerp's arithmetic, term for term, so paths match torch to the last bit where it can."""
+    if isinstance(weight, float):
+        return start + weight * (end - start) if abs(weight) < 0.5 else end - (end - start) * (1 - weight)
+    return np.where(
+        np.abs(weight) < 0.5, start + weight * (end - start), end - (end - start) * (1 - weight)
+    )
+
