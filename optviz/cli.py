@@ -1,0 +1,245 @@
+"""The ``optviz`` command: a thin layer that parses options, calls :mod:`optviz.api` and prints.
+
+Heavy modules (numpy, matplotlib, imageio) are imported inside the commands that need them, so
+``optviz --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+from collections.abc import Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    name="optviz",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+console = Console()
+err_console = Console(stderr=True)
+_state = {"debug": False}
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Print an :class:`OptvizError` as one line and exit 2 (the traceback only with ``--debug``)."""
+    from optviz.errors import OptvizError
+
+    try:
+        yield
+    except OptvizError as exc:
+        if _state["debug"]:
+            raise
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        from optviz import __version__
+
+        console.print(f"optviz {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks for errors.")] = False,
+) -> None:
+    """See the path an optimizer takes: torch.optim's exact updates over contour plots.
+
+    [bold]Examples[/]
+
+      optviz run --fn ravine --opt adam --lr 0.16
+      optviz run --fn rosenbrock --opt adam --opt "sgd(momentum=0.9)" --lr 1e-3 --steps 500
+      optviz list functions
+    """
+    _state["debug"] = debug
+
+
+def _parse_hyper(assignments: list[str]) -> dict[str, Any]:
+    from optviz.errors import SpecError
+    from optviz.spec import parse_assignment
+
+    hyper: dict[str, Any] = {}
+    for text in assignments:
+        key, value = parse_assignment(text)
+        if key in hyper:
+            raise SpecError(f"-p {key} is given twice; give each hyperparameter once")
+        hyper[key] = value
+    return hyper
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.=-]+", "_", text).strip("_")
+
+
+def _fmt(value: float) -> str:
+    return "—" if value != value else f"{value:.6g}"
+
+
+def run_table(batch: Any, fn: Any) -> Table:
+    """The summary table of a batch of runs."""
+    table = Table(title=f"{fn.spec}: {len(batch)} run{'s' * (len(batch) != 1)}", title_justify="left")
+    for column, justify in [
+        ("optimizer", "left"), ("lr", "right"), ("final point", "right"), ("final loss", "right"),
+        ("to nearest min", "right"), ("steps", "right"), ("diverged at", "right"),
+    ]:
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for traj in batch:
+        point = ", ".join(f"{v:.6f}" for v in traj.final)
+        distance = float(fn.nearest_minimum_distance(traj.final)) if len(traj.points) else float("nan")
+        diverged = f"[red]step {traj.diverged_at}[/]" if traj.diverged else "—"
+        table.add_row(
+            traj.settings["opt"], f"{traj.settings['lr']:g}", f"({point})", _fmt(traj.final_loss if len(traj.loss) else float("nan")),
+            _fmt(distance), str(traj.steps), diverged,
+        )
+    return table
+
+
+class ListWhat(str, Enum):
+    functions = "functions"
+    optimizers = "optimizers"
+    schedules = "schedules"
+
+
+@app.command("run")
+def run_command(
+    fn: Annotated[str, typer.Option("--fn", "-f", help="Function spec, e.g. ravine or 'ravine(angle=30)'.")] = "ravine",
+    opt: Annotated[
+        list[str] | None,
+        typer.Option("--opt", "-o", help="Optimizer spec; repeat to compare, e.g. --opt adam --opt 'sgd(momentum=0.9)'."),
+    ] = None,
+    lr: Annotated[
+        list[float] | None, typer.Option("--lr", help="Learning rate (repeatable); default: torch's for the optimizer.")
+    ] = None,
+    steps: Annotated[int, typer.Option("--steps", "-n", help="Number of updates.")] = 50,
+    start: Annotated[str | None, typer.Option("--start", help="Start point, e.g. --start=-5,-2 (default: the function's).")] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="Hyperparameter NAME=VALUE for every optimizer, or OPT.NAME=VALUE for one."),
+    ] = None,
+    schedule: Annotated[
+        str | None, typer.Option("--schedule", help="LR schedule, e.g. cosine, 'step(step_size=10, gamma=0.5)', 'warmup(steps=5)+cosine'.")
+    ] = None,
+    clip_norm: Annotated[float | None, typer.Option("--clip-norm", help="Clip each gradient to this L2 norm.")] = None,
+    clip_value: Annotated[float | None, typer.Option("--clip-value", help="Clamp gradient coordinates to ±VALUE.")] = None,
+    noise: Annotated[float, typer.Option("--noise", help="Std of Gaussian noise added to gradients.")] = 0.0,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Minibatch size (data losses: thermometer).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for noise and minibatches.")] = 0,
+    export: Annotated[
+        Path | None, typer.Option("--export", help="Save the trajectory as .csv, .json or .npz (one file per run).")
+    ] = None,
+) -> None:
+    """Run optimizers on a function and print where they end up.
+
+    [bold]Examples[/]
+
+      optviz run --fn ravine --opt adam --lr 0.16
+      optviz run --fn ravine --opt gd --lr 0.4 --lr 0.6 --steps 20
+      optviz run --fn rosenbrock --opt adam --opt nesterov --lr 1e-3 --steps 2000 --start=-1.5,2
+      optviz run --fn thermometer --opt gd --lr 1e-2 --steps 5000 --export fit.csv
+      optviz run --fn ravine --opt adam -p betas=0.8,0.99 --schedule cosine
+    """
+    with user_errors():
+        from optviz import api
+        from optviz.functions import get as get_function
+
+        function = get_function(fn)
+        batch = api.run_batch(
+            function, opt or ["gd"], lr or None, steps, start, schedule=schedule, clip_norm=clip_norm,
+            clip_value=clip_value, noise=noise, batch_size=batch_size, seed=seed, **_parse_hyper(param or []),
+        )
+        console.print(run_table(batch, function))
+        for traj in batch:
+            if traj.diverged:
+                err_console.print(
+                    f"[yellow]warning:[/] {traj.label} diverged at step {traj.diverged_at}; "
+                    "try a smaller --lr or --clip-norm",
+                    highlight=False,
+                )
+        if export is not None:
+            for path in _export(batch, export):
+                console.print(f"wrote {path}")
+
+
+def _export(batch: Any, export: Path) -> list[Path]:
+    if len(batch) == 1:
+        return [batch[0].save(export)]
+    return [
+        traj.save(export.with_name(f"{export.stem}-{i}-{_slug(traj.label)}{export.suffix}"))
+        for i, traj in enumerate(batch)
+    ]
+
+
+@app.command("list")
+def list_command(
+    what: Annotated[ListWhat, typer.Argument(help="What to list.")] = ListWhat.functions,
+) -> None:
+    """List the built-in functions, optimizers or schedules.
+
+    [bold]Examples[/]
+
+      optviz list functions
+      optviz list optimizers
+      optviz list schedules
+    """
+    with user_errors():
+        console.print(_list_table(what))
+
+
+def _list_table(what: ListWhat) -> Table:
+    if what is ListWhat.functions:
+        from optviz.functions import defaults, get, names
+
+        table = Table(title="functions (parameters in spec strings: 'ravine(angle=30)')", title_justify="left")
+        for column in ("name", "parameters", "dim", "formula", "start", "minima"):
+            table.add_column(column)
+        for name in names():
+            fn = get(name)
+            params = ", ".join(f"{k}={v:g}" for k, v in defaults(name).items()) or "—"
+            minima = sum(m.kind != "saddle" for m in fn.minima)
+            table.add_row(
+                f"[bold]{name}[/]", params, str(fn.dim), f"${fn.formula}$", str(tuple(fn.start)), str(minima) if minima else "none"
+            )
+        return table
+    if what is ListWhat.optimizers:
+        from optviz.optim.registry import OPTIMIZERS
+
+        table = Table(title="optimizers (hyperparameters as in torch.optim: 'adam(lr=0.1, amsgrad=true)')", title_justify="left")
+        for column in ("name", "torch.optim", "default lr", "options (defaults)", "what it does"):
+            table.add_column(column)
+        for entry in OPTIMIZERS.values():
+            options = ", ".join(f"{k}={v}" for k, v in entry.defaults.items() if k != "lr")
+            table.add_row(f"[bold]{entry.name}[/]", entry.torch_name, f"{entry.lr:g}", options, entry.description)
+        return table
+    from optviz.schedules import SCHEDULES
+
+    table = Table(title="schedules (update k uses lr × multiplier(k))", title_justify="left")
+    for column in ("name", "example", "multiplier"):
+        table.add_column(column)
+    for name, entry in SCHEDULES.items():
+        table.add_row(f"[bold]{name}[/]", entry.example, entry.description)
+    return table
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
