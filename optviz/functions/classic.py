@@ -22,8 +22,9 @@ def _pack(g1: Array, g2: Array) -> Array:
 
 
 def _minima_1d(grad, f, lo: float, hi: float, n: int = 4001) -> tuple[Minimum, ...]:
-    """Every minimum of a 1-D function inside [lo, hi]: sign changes of grad from - to +, refined
-    by bisection to machine precision. The lowest is marked global (in the window)."""
+    """Every minimum of a 1-D function inside [lo, hi], lowest first: sign changes of grad from
+    − to +, refined by bisection to machine precision. All are local: the caller's function is
+    unbounded, so none is global."""
     xs = np.linspace(lo, hi, n)
     g = grad(xs[:, None])[:, 0]
     found = []
@@ -40,7 +41,7 @@ def _minima_1d(grad, f, lo: float, hi: float, n: int = 4001) -> tuple[Minimum, .
         x = b if abs(grad(np.array([b]))[0]) < abs(grad(np.array([a]))[0]) else a
         found.append((float(f(np.array([x]))), float(x)))
     found.sort()
-    return tuple(Minimum((x,), v, "global" if i == 0 else "local") for i, (v, x) in enumerate(found))
+    return tuple(Minimum((x,), v, "local") for v, x in found)
 
 
 def _refined(grad, f, guesses: list[tuple[tuple[float, ...], str]]) -> tuple[Minimum, ...]:

@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optviz.optim.base import Array, Hyper, Stepper, betas_pair, flag, hyper, in_range, lerp
+from optviz.optim.base import Array, Hyper, Stepper, betas_pair, flag, hyper, in_range, lerp, power
 
 
 class AdamState(NamedTuple):
@@ -19,7 +19,7 @@ class AdamState(NamedTuple):
 def root_plus_eps(second_moment: Array, bias_correction2: Hyper, eps: Hyper, eps_root: Hyper) -> Array:
     """``sqrt(v / bc2 + eps_root) + eps``, in torch's order (``sqrt(v) / sqrt(bc2) + eps``) when
     ``eps_root`` is 0 so that paths match torch's to the last bit."""
-    torch_order = np.sqrt(second_moment) / bias_correction2**0.5 + eps
+    torch_order = np.sqrt(second_moment) / power(bias_correction2, 0.5) + eps
     if isinstance(eps_root, float) and eps_root == 0:
         return torch_order
     with_root = np.sqrt(second_moment / bias_correction2 + eps_root) + eps
@@ -87,8 +87,8 @@ def adam(
                 grad = grad + weight_decay * params
         exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
         exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * grad * grad
-        bias_correction1 = 1 - beta1**step
-        bias_correction2 = 1 - beta2**step
+        bias_correction1 = 1 - power(beta1, step)
+        bias_correction2 = 1 - power(beta2, step)
         step_size = lr / bias_correction1
         max_exp_avg_sq = state.max_exp_avg_sq
         if amsgrad:

@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optviz.optim.base import Array, Hyper, Stepper, betas_pair, flag, hyper, in_range, lerp
+from optviz.optim.base import Array, Hyper, Stepper, betas_pair, flag, hyper, in_range, lerp, power
 
 
 class AdamaxState(NamedTuple):
@@ -58,7 +58,7 @@ def adamax(
             grad = grad + weight_decay * params
         exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
         exp_inf = np.maximum(beta2 * state.exp_inf, np.abs(grad) + eps)
-        clr = lr / (1 - beta1**step)
+        clr = lr / (1 - power(beta1, step))
         return params - clr * exp_avg / exp_inf, AdamaxState(step, exp_avg, exp_inf)
 
     return Stepper(init, update)

@@ -18,7 +18,7 @@ import numpy as np
 
 from optviz.errors import HyperparameterError
 
-__all__ = ["Hyper", "Stepper", "betas_pair", "check", "flag", "hyper", "in_range", "lerp"]
+__all__ = ["Hyper", "Stepper", "betas_pair", "check", "flag", "hyper", "in_range", "lerp", "power"]
 
 Array = np.ndarray
 Hyper = float | Array  # a float, or an (N, 1) array of per-run values
@@ -97,3 +97,28 @@ def lerp(start: Array, end: Array, weight: Hyper) -> Array:
         np.abs(weight) < 0.5, start + weight * (end - start), end - (end - start) * (1 - weight)
     )
 
+
+
+def power(base: Hyper, exponent: Hyper) -> Hyper:
+    """``base ** exponent`` with Python's float power (C ``pow``) for every value.
+
+    torch raises its Python-float hyperparameters to powers this way (``beta1 ** step``);
+    numpy's array power can differ in the last bit, and a batch must equal its single runs
+    exactly, so array arguments are evaluated per distinct value. A negative base with a
+    fractional exponent gives NaN (Python would return a complex number).
+    """
+    if isinstance(base, float) and isinstance(exponent, (float, int)):
+        return _pow(base, exponent)
+    b, e = np.broadcast_arrays(np.asarray(base, dtype=float), np.asarray(exponent, dtype=float))
+    pairs, where = np.unique(np.stack([b.ravel(), e.ravel()], axis=1), axis=0, return_inverse=True)
+    values = np.array([_pow(x, y) for x, y in pairs.tolist()])
+    return values[where.ravel()].reshape(b.shape)
+
+
+def _pow(base: float, exponent: float) -> float:
+    if base < 0 and exponent != int(exponent):
+        return math.nan
+    try:
+        return base**exponent
+    except OverflowError:
+        return math.inf

@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optviz.optim.base import Array, Hyper, Stepper, betas_pair, flag, hyper, in_range, lerp
+from optviz.optim.base import Array, Hyper, Stepper, betas_pair, flag, hyper, in_range, lerp, power
 
 
 class NAdamState(NamedTuple):
@@ -67,14 +67,14 @@ def nadam(
         step = state.step + 1
         if maximize:
             grad = -grad
-        bias_correction2 = 1 - beta2**step
+        bias_correction2 = 1 - power(beta2, step)
         if uses_weight_decay:
             if decoupled_weight_decay:
                 params = params * (1 - lr * weight_decay)
             else:
                 grad = grad + weight_decay * params
-        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
-        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu = beta1 * (1.0 - 0.5 * (power(0.96, step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (power(0.96, (step + 1) * momentum_decay)))
         mu_product = state.mu_product * mu
         exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
         exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * grad * grad

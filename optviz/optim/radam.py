@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optviz.optim.base import Array, Hyper, Stepper, betas_pair, flag, hyper, in_range, lerp
+from optviz.optim.base import Array, Hyper, Stepper, betas_pair, flag, hyper, in_range, lerp, power
 
 
 class RAdamState(NamedTuple):
@@ -72,16 +72,16 @@ def radam(
                 grad = grad + weight_decay * params
         exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
         exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * grad * grad
-        bias_correction1 = 1 - beta1**step
-        bias_correction2 = 1 - beta2**step
+        bias_correction1 = 1 - power(beta1, step)
+        bias_correction2 = 1 - power(beta2, step)
         bias_corrected_exp_avg = exp_avg / bias_correction1
-        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+        rho_t = rho_inf - 2 * step * power(beta2, step) / bias_correction2
         momentum_step = bias_corrected_exp_avg * lr
         rectified = np.any(np.asarray(rho_t) > 5.0)
         if rectified:
-            with np.errstate(invalid="ignore", divide="ignore"):  # rect is NaN where rho_t <= 4; unused there
-                rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-            adaptive_lr = bias_correction2**0.5 / (np.sqrt(exp_avg_sq) + eps)
+            # NaN where rho_t < 4 in a batch; those runs take the momentum step below
+            rect = power((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t), 0.5)
+            adaptive_lr = power(bias_correction2, 0.5) / (np.sqrt(exp_avg_sq) + eps)
             adaptive_step = momentum_step * adaptive_lr * rect
             if not isinstance(rho_t, float):
                 adaptive_step = np.where(rho_t > 5.0, adaptive_step, momentum_step)
