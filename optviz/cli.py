@@ -157,7 +157,11 @@ def run_command(
     with user_errors():
         from optviz import api
         from optviz.functions import get as get_function
+        from optviz.output import check_output
+        from optviz.trajectory import EXPORT_SUFFIXES
 
+        if export is not None:  # before running, so a typo costs nothing
+            check_output(export, EXPORT_SUFFIXES, "export")
         function = get_function(fn)
         batch = api.run_batch(
             function, opt or ["gd"], lr or None, steps, start, schedule=schedule, clip_norm=clip_norm,
@@ -206,21 +210,23 @@ def _list_table(what: ListWhat) -> Table:
         from optviz.functions import defaults, get, names
 
         table = Table(title="functions (parameters in spec strings: 'ravine(angle=30)')", title_justify="left")
-        for column in ("name", "parameters", "dim", "formula", "start", "minima"):
+        table.add_column("name", no_wrap=True)
+        for column in ("parameters", "dim", "formula", "start", "minima"):
             table.add_column(column)
         for name in names():
             fn = get(name)
             params = ", ".join(f"{k}={v:g}" for k, v in defaults(name).items()) or "—"
             minima = sum(m.kind != "saddle" for m in fn.minima)
             table.add_row(
-                f"[bold]{name}[/]", params, str(fn.dim), f"${fn.formula}$", str(tuple(fn.start)), str(minima) if minima else "none"
+                f"[bold]{name}[/]", params, str(fn.dim), fn.formula, str(tuple(fn.start)), str(minima) if minima else "none"
             )
         return table
     if what is ListWhat.optimizers:
         from optviz.optim.registry import OPTIMIZERS
 
         table = Table(title="optimizers (hyperparameters as in torch.optim: 'adam(lr=0.1, amsgrad=true)')", title_justify="left")
-        for column in ("name", "torch.optim", "default lr", "options (defaults)", "what it does"):
+        table.add_column("name", no_wrap=True)
+        for column in ("torch.optim", "default lr", "options (defaults)", "what it does"):
             table.add_column(column)
         for entry in OPTIMIZERS.values():
             options = ", ".join(f"{k}={v}" for k, v in entry.defaults.items() if k != "lr")

@@ -241,7 +241,7 @@ def format_spec(name: str, kwargs: dict[str, Any]) -> str:
         if isinstance(v, (tuple, list)):
             return "(" + ", ".join(fmt(x) for x in v) + ")"
         if isinstance(v, float):
-            return f"{v:g}"
+            return repr(v)  # round-trips exactly
         return str(v)
 
     return f"{name}(" + ", ".join(f"{k}={fmt(v)}" for k, v in kwargs.items()) + ")"
