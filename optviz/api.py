@@ -141,27 +141,39 @@ def run_batch(
         "fn": fn.spec, "steps": steps, "schedule": schedule, "clip_norm": clip_norm, "clip_value": clip_value,
         "noise": noise, "batch_size": batch_size, "seed": seed,
     }
-    n_runs, dim = len(runs), fn.dim
-    points = np.empty((n_runs, steps + 1, dim))
-    loss = np.empty((n_runs, steps + 1))
-    grad_norm = np.empty((n_runs, steps + 1))
-    lrs = np.empty((n_runs, steps))
-    diverged_at = np.empty(n_runs, dtype=int)
-    for rows, stepper, lr_hyper in _groups(runs):
-        paths = engine.simulate(
+    groups = list(_groups(runs))
+    results = [
+        (rows, engine.simulate(
             fn, stepper, np.array([runs[i].start for i in rows]), lr_hyper, multipliers,
             clip_value=clip_value, clip_norm=clip_norm, noise=noise, batch_size=batch_size, seed=seed,
-        )
-        points[rows] = paths.points.transpose(1, 0, 2)
-        loss[rows] = paths.loss.T
-        grad_norm[rows] = paths.grad_norm.T
-        lrs[rows] = paths.lr.T
-        diverged_at[rows] = paths.diverged_at
+        ))
+        for rows, stepper, lr_hyper in groups
+    ]
+    if len(results) == 1 and results[0][0] == list(range(len(runs))):
+        paths = results[0][1]  # one update rule: the engine's arrays as they are, no copy
+    else:
+        paths = _gather(results, len(runs))
     settings = tuple(
         {**common, "opt": r.opt, "optimizer": r.entry.name, "lr": r.lr, "start": list(r.start), "hyper": r.options}
         for r in runs
     )
-    return TrajectoryBatch(points, loss, grad_norm, lrs, diverged_at, settings)
+    # time-major arrays seen run-major through transposed views (no copy)
+    return TrajectoryBatch(
+        paths.points.transpose(2, 0, 1), paths.loss.T, paths.grad_norm.T, paths.diverged_at, settings,
+        np.array([r.lr for r in runs]), multipliers,
+    )
+
+
+def _gather(results: list[tuple[list[int], engine.Paths]], n_runs: int) -> engine.Paths:
+    """Put each group's runs back in their places in the batch."""
+    first = results[0][1]
+    points = np.empty((*first.points.shape[:2], n_runs))
+    loss, grad_norm = np.empty((len(points), n_runs)), np.empty((len(points), n_runs))
+    diverged_at = np.empty(n_runs, dtype=int)
+    for rows, paths in results:
+        points[:, :, rows], loss[:, rows], grad_norm[:, rows] = paths.points, paths.loss, paths.grad_norm
+        diverged_at[rows] = paths.diverged_at
+    return engine.Paths(points, loss, grad_norm, diverged_at)
 
 
 def _expand(fn: TestFunction, opts: list[str], lr: Any, start: Any, hyper: dict[str, Any]) -> list[_Run]:

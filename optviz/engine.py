@@ -3,6 +3,10 @@
 Divergence is found after the loop rather than masked inside it: a parameter that turns non-finite
 stays non-finite (inf and NaN propagate through every update), so the first non-finite row of the
 recorded path is where the run diverged, and the hot loop stays free of bookkeeping.
+
+Layout: the live (N, D) batch is kept in Fortran order (each coordinate one contiguous row of N),
+and the recorded path is ``(K+1, D, N)``, so that broadcasting per-run hyperparameters, summing over
+coordinates and recording a step all run over contiguous memory.
 """
 
 from __future__ import annotations
@@ -17,10 +21,6 @@ from optviz.optim.base import Hyper, Stepper
 __all__ = ["Paths", "clip_by_norm", "clip_by_value", "simulate"]
 
 Array = np.ndarray
-
-#: rows of (step, run) pairs evaluated at once when computing losses and gradient norms afterwards
-_CHUNK_ROWS = 1 << 18
-
 
 def clip_by_value(grad: Array, clip_value: float) -> Array:
     """torch.nn.utils.clip_grad_value_: clamp every coordinate to [-clip_value, clip_value]."""
@@ -41,10 +41,9 @@ class Paths:
     keeps only the finite ones.
     """
 
-    points: Array  # (K+1, N, D)
+    points: Array  # (K+1, D, N): time-major, coordinate-major
     loss: Array  # (K+1, N)
     grad_norm: Array  # (K+1, N) norm of the full, exact gradient at each point
-    lr: Array  # (K, N) lr used by update k
     diverged_at: Array  # (N,) int, -1 where the run stayed finite
 
 
@@ -78,14 +77,15 @@ def simulate(
 
     Never raises on overflow: numpy's warnings are silenced and the divergence is recorded.
     """
-    starts = np.array(starts, dtype=float, ndmin=2)
+    starts = np.asfortranarray(np.array(starts, dtype=float, ndmin=2))
     steps = len(multipliers)
     n_runs, dim = starts.shape
-    points = np.empty((steps + 1, n_runs, dim))
-    points[0] = starts
-    lr_column = np.broadcast_to(np.asarray(lr, dtype=float).reshape(-1, 1), (n_runs, 1))
-    lrs = multipliers[:, None] * lr_column[:, 0]  # (K, N)
-    scalar_lr = isinstance(lr, float)
+    points = np.empty((steps + 1, dim, n_runs))
+    loss = np.empty((steps + 1, n_runs))
+    grad_norm = np.empty((steps + 1, n_runs))
+    points[0] = starts.T
+    if not isinstance(lr, float):
+        lr = np.asarray(lr, dtype=float).reshape(-1, 1)
     rng = np.random.default_rng(seed) if (noise or batch_size) else None
     use_batches = batch_size is not None and fn.batch_grad is not None
     params = starts
@@ -93,38 +93,28 @@ def simulate(
     last = steps
     with np.errstate(all="ignore"):
         for k in range(steps):
-            if use_batches:
-                grad = fn.batch_grad(params, rng.choice(fn.n_samples, size=batch_size, replace=False))
-            else:
-                grad = fn.grad(params)
+            exact = fn.grad(params)
+            loss[k] = fn.f(params)
+            grad_norm[k] = np.sqrt(np.einsum("nd,nd->n", exact, exact))
+            grad = fn.batch_grad(params, rng.choice(fn.n_samples, size=batch_size, replace=False)) if use_batches else exact
             if noise:
                 grad = grad + noise * rng.standard_normal((1, dim))
             if clip_value is not None:
                 grad = clip_by_value(grad, clip_value)
             if clip_norm is not None:
                 grad = clip_by_norm(grad, clip_norm)
-            step_lr = lr * multipliers[k] if scalar_lr else lrs[k, :, None]
-            params, state = stepper.update(grad, state, params, step_lr)
-            points[k + 1] = params
+            params, state = stepper.update(grad, state, params, lr * multipliers[k])
+            points[k + 1] = params.T
             # every run gone non-finite: the rest would be NaN arithmetic, so stop early
             if k % 32 == 31 and not np.isfinite(params).any():
                 last = k + 1
                 break
         points[last + 1 :] = np.nan
-        loss, grad_norm = _evaluate(fn, points)
-    finite = np.isfinite(points).all(-1) & np.isfinite(loss)
+        exact = fn.grad(params)
+        loss[last] = fn.f(params)
+        grad_norm[last] = np.sqrt(np.einsum("nd,nd->n", exact, exact))
+        loss[last + 1 :] = np.nan
+        grad_norm[last + 1 :] = np.nan
+    finite = np.isfinite(points).all(1) & np.isfinite(loss)
     diverged_at = np.where(finite.all(0), -1, np.argmin(finite, axis=0))
-    return Paths(points, loss, grad_norm, lrs, diverged_at)
-
-
-def _evaluate(fn: TestFunction, points: Array) -> tuple[Array, Array]:
-    """Loss and exact gradient norm at every recorded point, in large chunks."""
-    flat = points.reshape(-1, points.shape[-1])
-    loss = np.empty(len(flat))
-    grad_norm = np.empty(len(flat))
-    for lo in range(0, len(flat), _CHUNK_ROWS):
-        chunk = flat[lo : lo + _CHUNK_ROWS]
-        loss[lo : lo + _CHUNK_ROWS] = fn.f(chunk)
-        grad = fn.grad(chunk)
-        grad_norm[lo : lo + _CHUNK_ROWS] = np.sqrt((grad * grad).sum(-1))
-    return loss.reshape(points.shape[:2]), grad_norm.reshape(points.shape[:2])
+    return Paths(points, loss, grad_norm, diverged_at)

@@ -95,17 +95,24 @@ class TrajectoryBatch:
     Attributes:
         points: (N, K+1, D); rows from a run's ``diverged_at`` on are NaN.
         loss, grad_norm: (N, K+1).
-        lr: (N, K).
         diverged_at: (N,) int, -1 where the run stayed finite.
         settings: one dict per run.
+        base_lr: (N,) each run's learning rate before the schedule.
+        multipliers: (K,) the schedule's multiplier of update k.
     """
 
     points: Array
     loss: Array
     grad_norm: Array
-    lr: Array
     diverged_at: Array
     settings: tuple[dict[str, Any], ...]
+    base_lr: Array
+    multipliers: Array
+
+    @property
+    def lr(self) -> Array:
+        """(N, K) learning rate used by update k of each run (computed on demand)."""
+        return self.base_lr[:, None] * self.multipliers
 
     def __len__(self) -> int:
         return len(self.points)
@@ -118,7 +125,7 @@ class TrajectoryBatch:
             self.points[i, keep],
             self.loss[i, keep],
             self.grad_norm[i, keep],
-            self.lr[i, lr_keep],
+            self.base_lr[i] * self.multipliers[lr_keep],
             None if at < 0 else at,
             self.settings[i],
         )

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from optviz.errors import HyperparameterError
-from optviz.functions.registry import Minimum, TestFunction, refine_stationary, register
+from optviz.functions.registry import Minimum, TestFunction, pack, refine_stationary, register
 
 Array = np.ndarray
 
@@ -15,10 +15,6 @@ Array = np.ndarray
 def _xy(x: Array) -> tuple[Array, Array]:
     x = np.asarray(x, dtype=float)
     return x[..., 0], x[..., 1]
-
-
-def _pack(g1: Array, g2: Array) -> Array:
-    return np.stack(np.broadcast_arrays(g1, g2), axis=-1)
 
 
 def _minima_1d(grad, f, lo: float, hi: float, n: int = 4001) -> tuple[Minimum, ...]:
@@ -195,7 +191,7 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
     def grad(x):
         x1, x2 = _xy(x)
         inner = x2 - x1 * x1
-        return _pack(-2 * (a - x1) - 4 * b * x1 * inner, 2 * b * inner)
+        return pack(-2 * (a - x1) - 4 * b * x1 * inner, 2 * b * inner)
 
     return TestFunction(
         "rosenbrock", f"rosenbrock(a={_num(a)}, b={_num(b)})", 2, f, grad,
@@ -218,7 +214,7 @@ def beale() -> TestFunction:
         x1, x2, t1, t2, t3 = terms(x)
         g1 = 2 * t1 * (x2 - 1) + 2 * t2 * (x2**2 - 1) + 2 * t3 * (x2**3 - 1)
         g2 = 2 * t1 * x1 + 4 * t2 * x1 * x2 + 6 * t3 * x1 * x2**2
-        return _pack(g1, g2)
+        return pack(g1, g2)
 
     return TestFunction(
         "beale", "beale", 2, f, grad,
@@ -237,7 +233,7 @@ def himmelblau() -> TestFunction:
         x1, x2 = _xy(x)
         a = x1 * x1 + x2 - 11
         b = x1 + x2 * x2 - 7
-        return _pack(4 * x1 * a + 2 * b, 2 * a + 4 * x2 * b)
+        return pack(4 * x1 * a + 2 * b, 2 * a + 4 * x2 * b)
 
     guesses = [((3.0, 2.0), "global"), ((-2.805118, 3.131312), "global"),
                ((-3.779310, -3.283186), "global"), ((3.584428, -1.848126), "global")]
@@ -257,7 +253,7 @@ def booth() -> TestFunction:
         x1, x2 = _xy(x)
         a = x1 + 2 * x2 - 7
         b = 2 * x1 + x2 - 5
-        return _pack(2 * a + 4 * b, 4 * a + 2 * b)
+        return pack(2 * a + 4 * b, 4 * a + 2 * b)
 
     return TestFunction(
         "booth", "booth", 2, f, grad, r"(x_1 + 2x_2 - 7)^2 + (2x_1 + x_2 - 5)^2", (-5.0, -5.0),
@@ -298,7 +294,7 @@ def ackley() -> TestFunction:
         # the cone term has no derivative at the origin; 0 is its (sub)gradient of least norm
         with np.errstate(divide="ignore", invalid="ignore"):
             cone = np.where(r > 0, 2 * np.exp(-0.2 * r) / np.where(r > 0, r, 1), 0.0)
-        return _pack(
+        return pack(
             cone * x1 + np.pi * np.sin(2 * np.pi * x1) * wave,
             cone * x2 + np.pi * np.sin(2 * np.pi * x2) * wave,
         )
@@ -326,7 +322,7 @@ def monkey_saddle() -> TestFunction:
 
     def grad(x):
         x1, x2 = _xy(x)
-        return _pack(3 * x1 * x1 - 3 * x2 * x2, -6 * x1 * x2)
+        return pack(3 * x1 * x1 - 3 * x2 * x2, -6 * x1 * x2)
 
     return TestFunction(
         "monkey_saddle", "monkey_saddle", 2, f, grad, "x_1^3 - 3x_1x_2^2", (1.0, 0.05),
@@ -343,7 +339,7 @@ def six_hump_camel() -> TestFunction:
 
     def grad(x):
         x1, x2 = _xy(x)
-        return _pack(8 * x1 - 8.4 * x1**3 + 2 * x1**5 + x2, x1 - 8 * x2 + 16 * x2**3)
+        return pack(8 * x1 - 8.4 * x1**3 + 2 * x1**5 + x2, x1 - 8 * x2 + 16 * x2**3)
 
     guesses = [((0.0898, -0.7126), "global"), ((-0.0898, 0.7126), "global"),
                ((-1.7036, 0.7961), "local"), ((1.7036, -0.7961), "local"),
@@ -384,7 +380,7 @@ def two_layer(x: float = 100.0, y: float = 110.0) -> TestFunction:
     def grad(w):
         w1, w2 = _xy(w)
         r2 = 2 * data_x * (data_x * w1 * w2 - data_y)
-        return _pack(r2 * w2, r2 * w1)
+        return pack(r2 * w2, r2 * w1)
 
     # the minima are the whole hyperbola w1·w2 = y/x; its two points nearest the origin stand for it
     minima = ()

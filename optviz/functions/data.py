@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from optviz.errors import HyperparameterError
-from optviz.functions.registry import Minimum, TestFunction, register
+from optviz.functions.registry import Minimum, TestFunction, pack, register
 
 # The textbook's thermometer: readings c in Celsius and u in an unknown unit (c ≈ w·u + b).
 CELSIUS = np.array([0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0])
@@ -30,7 +30,7 @@ def thermometer(scale: float = 1.0) -> TestFunction:
 
     def batch_grad(x, idx=None):
         r, u = residuals(x, idx)
-        return np.stack([(2 * r * u).mean(-1), (2 * r).mean(-1)], axis=-1)
+        return pack((2 * r * u).mean(-1), (2 * r).mean(-1))
 
     def grad(x):
         return batch_grad(x)

@@ -21,9 +21,23 @@ import numpy as np
 from optviz import spec as spec_parser
 from optviz.errors import HyperparameterError, UnknownNameError
 
-__all__ = ["Minimum", "TestFunction", "get", "names", "register", "REGISTRY"]
+__all__ = ["REGISTRY", "Minimum", "TestFunction", "get", "names", "pack", "register"]
 
 Array = np.ndarray
+
+
+def pack(*columns: Array) -> Array:
+    """Stack per-coordinate arrays into ``(..., D)``, coordinate-major (Fortran order).
+
+    The engine keeps a batch as an (N, D) array in Fortran order, so that each coordinate is one
+    contiguous row of N values: numpy's broadcasting of (N, 1) hyperparameters and its sums over
+    D are then several times faster than with D = 2 innermost.
+    """
+    columns = np.broadcast_arrays(*columns)
+    out = np.empty((*columns[0].shape, len(columns)), order="F")
+    for i, column in enumerate(columns):
+        out[..., i] = column
+    return out
 
 
 @dataclass(frozen=True)
