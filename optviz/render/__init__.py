@@ -1,0 +1,132 @@
+"""Pictures and animations of optimizer paths: ``render(trajectories, fn, "out.gif")``.
+
+The suffix picks the output: ``.png``, ``.svg``, ``.pdf`` draw a static figure, ``.gif`` and
+``.mp4`` an animation whose paths grow step by step. Settings are checked before anything is drawn,
+and files appear only when complete.
+
+matplotlib is imported only when something is drawn, so importing this package is cheap.
+
+Examples:
+    >>> import optviz, optviz.render
+    >>> runs = [optviz.run("ravine", opt, lr=0.4, steps=20) for opt in ("gd", "momentum")]
+    >>> optviz.render.render(runs, "ravine", "/tmp/optviz-doctest.png", size="400x225").name
+    'optviz-doctest.png'
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from optviz.errors import OutputError
+from optviz.functions import TestFunction
+from optviz.functions import get as get_function
+from optviz.output import check_output
+from optviz.render.style import (
+    ANIMATED_SUFFIXES,
+    PANELS,
+    SIZES,
+    STATIC_SUFFIXES,
+    THEMES,
+    VIEWS,
+    Options,
+    check_options,
+)
+from optviz.trajectory import Trajectory
+
+__all__ = [
+    "ANIMATED_SUFFIXES",
+    "PANELS",
+    "SIZES",
+    "STATIC_SUFFIXES",
+    "SUFFIXES",
+    "THEMES",
+    "VIEWS",
+    "Options",
+    "check_options",
+    "render",
+]
+
+SUFFIXES = STATIC_SUFFIXES + ANIMATED_SUFFIXES
+
+
+def render(
+    trajectories: Trajectory | Iterable[Trajectory],
+    fn: str | TestFunction,
+    out: str | os.PathLike,
+    *,
+    panels: str | Sequence[str] | None = ("loss",),
+    view: str = "contour",
+    size: str | tuple[int, int] = "16:9",
+    theme: str = "light",
+    dpi: float | None = None,
+    frames: int = 100,
+    fps: float = 10,
+    hold: float = 1.5,
+    title: str | None = None,
+) -> Path:
+    """Draw the runs on ``fn`` and write ``out``; the suffix picks a picture or an animation.
+
+    Args:
+        trajectories: one :class:`~optviz.Trajectory`, a list, or a :class:`~optviz.TrajectoryBatch`;
+            several runs are overlaid with distinct colour-blind-safe colours.
+        fn: the function they ran on (spec string or :class:`~optviz.TestFunction`).
+        out: ``.png``, ``.svg``, ``.pdf`` (static) or ``.gif``, ``.mp4`` (animated; MP4 needs the
+            ``optviz[mp4]`` extra).
+        panels: side panels per step, any of ``loss``, ``grad_norm``, ``lr`` (a list or a comma
+            string); ``None`` or ``"none"`` for none (default: loss).
+        view: ``contour`` (2-D map or 1-D curve) or ``surface`` (3-D, 2-D functions only).
+        size: ``16:9`` (1280x720), ``4:3`` (960x720), ``square`` (720x720) or ``WIDTHxHEIGHT``.
+        theme: ``light`` or ``dark``.
+        dpi: text scale; the default makes the short side 7.2 inches (100 dpi at 1280x720).
+            Pixels are set by ``size``; a higher dpi makes text and lines larger.
+        frames: animations: at most this many frames, sampling the steps evenly (the last step is
+            always shown).
+        fps: animations: frames per second (GIF delays are rounded to 10 ms).
+        hold: animations: seconds the last frame stays before the loop restarts.
+        title: replaces the default title (the function's name and formula).
+
+    Returns:
+        The written path.
+
+    Raises:
+        OutputError: unknown suffix, bad size or dpi, unwritable folder, MP4 without imageio-ffmpeg,
+            a 1-D function in the surface view, runs of another dimension than ``fn``.
+        HyperparameterError: frames, fps or hold out of range.
+        UnknownNameError: unknown panel, view or theme.
+    """
+    fn = get_function(fn)
+    trajs = [trajectories] if isinstance(trajectories, Trajectory) else list(trajectories)
+    options = check_options(
+        panels=panels, view=view, size=size, theme=theme, dpi=dpi, frames=frames, fps=fps, hold=hold, title=title
+    )
+    _check_runs(trajs, fn, options)
+    path = Path(out)
+    suffix = path.suffix.lower()
+    if suffix == ".mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
+        raise OutputError(f"{path.name}: MP4 needs imageio-ffmpeg; pip install 'optviz[mp4]', or write a .gif")
+    path = check_output(path, SUFFIXES, "output")
+    if suffix in ANIMATED_SUFFIXES:
+        from optviz.render.animate import save_animation
+
+        return save_animation(trajs, fn, path, options)
+    from optviz.render.static import save_static
+
+    return save_static(trajs, fn, path, options)
+
+
+def _check_runs(trajs: list[Trajectory], fn: TestFunction, options: Options) -> None:
+    if not trajs:
+        raise OutputError("nothing to draw: give at least one trajectory")
+    for traj in trajs:
+        if not isinstance(traj, Trajectory):
+            raise OutputError(f"cannot draw {type(traj).__name__}; give optviz.Trajectory objects (from optviz.run)")
+        if traj.points.ndim != 2 or traj.points.shape[1] != fn.dim:
+            raise OutputError(
+                f"a run with {traj.points.shape[-1]}-D points cannot be drawn on {fn.spec} ({fn.dim}-D); "
+                "pass the function the runs used"
+            )
+    if options.view == "surface" and fn.dim != 2:
+        raise OutputError(f"--view surface needs a 2-D function; {fn.spec} is {fn.dim}-D, use --view contour")

@@ -1,0 +1,639 @@
+"""The scene (function background, paths, side panels) and static figures: PNG, SVG, PDF.
+
+A :class:`Scene` is built once on an Agg canvas without pyplot. Its moving parts (paths, head
+markers, panel curves, step counter) are plain artists whose data :meth:`Scene.update` sets to any
+step, so a static figure is "the scene at its last step" and an animation is the same scene with
+those artists marked animated and blitted over a background drawn once.
+
+Layout is computed here in pixels from the font size, before anything is drawn, instead of by
+``tight_layout``/``constrained_layout``: it is faster, and blitting needs geometry that never
+changes after the background is grabbed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.text import Text
+
+from optviz.functions import TestFunction
+from optviz.output import atomic_path
+from optviz.render.style import Levels, Options, Theme, contour_levels, far_box, plot_window, run_colors, truncate_far
+from optviz.trajectory import Trajectory
+
+__all__ = ["Scene", "build_scene", "save_static"]
+
+PANEL_LABELS = {"loss": "loss", "grad_norm": r"$\|\nabla f\|$", "lr": "lr"}
+#: paths longer than this get a marker every few steps (a marker per step would be a solid tube)
+MAX_MARKERS = 200
+#: 1-D arrows: at most this many per run, only on segments at least ARROW_MIN_PX long
+MAX_ARROWS = 40
+ARROW_MIN_PX = 14.0
+
+
+@dataclass
+class RunArt:
+    """The artists and data of one run."""
+
+    traj: Trajectory
+    color: str
+    label: str
+    xy: np.ndarray  # (M, 2) or (M, 3): the path in main-axes coordinates, cut where it leaves far away
+    path: Any  # Line2D (Line3D in the surface view)
+    head: Any | None = None  # animated head marker
+    series: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    panel_lines: dict[str, Line2D] = field(default_factory=dict)
+    panel_heads: dict[str, Line2D] = field(default_factory=dict)
+
+
+@dataclass
+class Scene:
+    """A figure with its moving artists; :meth:`update` shows the runs up to a step."""
+
+    fig: Figure
+    canvas: FigureCanvasAgg
+    main: Axes
+    panels: dict[str, Axes]
+    runs: list[RunArt]
+    counter: Text | None
+    steps: int
+    options: Options
+    is3d: bool = False
+
+    def update(self, k: int) -> None:
+        """Show every run's first ``k`` updates (``points[0..k]``); runs that stopped earlier show all."""
+        for run in self.runs:
+            # ``xy`` row i is point i, except that a path cut far away ends one row early, on the exit point
+            m = min(k + 1, len(run.xy))
+            _set_path(run.path, run.xy[:m], self.is3d)
+            if run.head is not None:
+                _set_path(run.head, run.xy[max(m - 1, 0) : m], self.is3d)
+            for name, line in run.panel_lines.items():
+                steps, values = run.series[name]
+                j = min(k + 1, len(steps))  # lr[k] is the rate update k uses, shown at step k
+                line.set_data(steps[:j], values[:j])
+                head = run.panel_heads.get(name)
+                if head is not None:
+                    head.set_data(steps[max(j - 1, 0) : j], values[max(j - 1, 0) : j])
+        if self.counter is not None:
+            self.counter.set_text(f"step {k} / {self.steps}")
+
+    @property
+    def animated(self) -> list[Artist]:
+        """The artists that change from frame to frame, in drawing order."""
+        out: list[Artist] = []
+        for run in self.runs:
+            out.append(run.path)
+        for run in self.runs:
+            if run.head is not None:
+                out.append(run.head)
+            out.extend(run.panel_lines.values())
+            out.extend(run.panel_heads.values())
+        if self.counter is not None:
+            out.append(self.counter)
+        return out
+
+
+def _set_path(line: Any, xy: np.ndarray, is3d: bool) -> None:
+    if is3d:
+        line.set_data_3d(xy[:, 0], xy[:, 1], xy[:, 2])
+    else:
+        line.set_data(xy[:, 0], xy[:, 1])
+
+
+# --------------------------------------------------------------------------------------------- build
+
+
+def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: Options, *, animated: bool) -> Scene:
+    """Draw everything that does not move and create the moving artists (empty until ``update``).
+
+    Args:
+        trajs: the runs, all on ``fn``.
+        fn: the function (its window, formula and minima set the background).
+        options: checked settings.
+        animated: mark moving artists animated (excluded from ``canvas.draw``, for blitting) and add
+            head markers and a step counter; otherwise add start/end markers and 1-D arrows.
+    """
+    opts = options
+    theme = opts.theme
+    fig = Figure(figsize=(opts.width / opts.dpi, opts.height / opts.dpi), dpi=opts.dpi)
+    canvas = FigureCanvasAgg(fig)
+    colors = run_colors(theme, len(trajs))
+    is3d = opts.view == "surface"
+    steps = max(int(t.settings.get("steps", t.steps)) for t in trajs)
+    steps = max(steps, max(t.steps for t in trajs), 1)
+
+    limits = plot_window(fn.window, [t.points for t in trajs])
+    levels = _levels(fn)
+    labels = _run_labels(trajs)
+    legend = _legend(fig, fn, trajs, labels, colors, limits, theme, opts)
+    layout = _layout(fig, canvas, opts, legend, _main_aspect(fn, limits, opts))
+    legend.set_bbox_to_anchor(layout.legend_anchor, transform=fig.transFigure)
+
+    if is3d:
+        from optviz.render import surface
+
+        main, xy_of = surface.add_axes(fig, layout.main, fn, limits, levels, theme)
+    else:
+        main = fig.add_axes(layout.main)
+        if fn.dim == 1:
+            xy_of = _draw_curve(main, fn, limits, theme)
+        else:
+            _draw_contours(main, fn, limits, levels, theme)
+            xy_of = _path_2d(limits)
+    _draw_minima(main, fn, theme, is3d, xy_of)
+
+    runs = [
+        _add_run(main, traj, color, label, xy_of(traj.points, traj.loss), opts, animated)
+        for traj, color, label in zip(trajs, colors, labels, strict=True)
+    ]
+    _draw_starts(main, runs, theme, is3d)
+    panels = _add_panels(fig, layout.panels, runs, opts, steps, animated)
+    _add_title(fig, fn, opts, layout)
+    counter = None
+    if animated:
+        counter = fig.text(
+            layout.counter_xy[0],
+            layout.counter_xy[1],
+            "",
+            ha="right",
+            va="center",
+            fontsize=opts.font_pt,
+            color=theme.muted,
+            animated=True,
+            family="monospace",
+        )
+    scene = Scene(fig, canvas, main, panels, runs, counter, steps, opts, is3d)
+    if not animated:
+        scene.update(steps)
+        _draw_ends(main, runs, theme, is3d)
+        if fn.dim == 1:
+            _draw_arrows(main, runs)
+    return scene
+
+
+def save_static(trajs: Sequence[Trajectory], fn: TestFunction, path: Path, options: Options) -> Path:
+    """Render the runs to ``path`` (.png, .svg or .pdf), written atomically."""
+    with mpl.rc_context(options.theme.rc(options.font_pt)):
+        scene = build_scene(trajs, fn, options, animated=False)
+        with atomic_path(path) as tmp:
+            scene.fig.savefig(tmp, format=path.suffix.lower()[1:], dpi=options.dpi, facecolor=options.theme.background)
+    return path
+
+
+# ------------------------------------------------------------------------------------------- layout
+
+
+@dataclass(frozen=True)
+class _Layout:
+    main: tuple[float, float, float, float]
+    panels: list[tuple[float, float, float, float]]
+    stacked: bool  # panels in one column sharing the step axis (else side by side, each labelled)
+    legend_anchor: tuple[float, float]
+    title_xy: tuple[float, float]
+    counter_xy: tuple[float, float]
+
+
+def _em(opts: Options) -> float:
+    """Pixels per body-font em."""
+    return opts.font_pt * opts.dpi / 72.0
+
+
+def _main_aspect(fn: TestFunction, limits: np.ndarray, opts: Options) -> float | None:
+    """Height/width of the main axes box: equal scales for 2-D windows that are not too elongated
+    (so gradients look perpendicular to contours), a square-ish box in 3-D, free otherwise."""
+    if opts.view == "surface":
+        return 0.85
+    if fn.dim == 2:
+        ratio = (limits[1, 1] - limits[1, 0]) / (limits[0, 1] - limits[0, 0])
+        if 0.4 <= ratio <= 2.5:
+            return float(ratio)
+    return None
+
+
+def _layout(fig: Figure, canvas: FigureCanvasAgg, opts: Options, legend: Any, aspect: float | None) -> _Layout:
+    width, height = opts.width, opts.height
+    em = _em(opts)
+    box = legend.get_window_extent(canvas.get_renderer())
+    legend_w, legend_h = box.width, box.height
+    n = len(opts.panels)
+    top, bottom, left, right = 3.0 * em, 3.4 * em, 5.2 * em, 1.2 * em
+
+    def frac(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
+        return (x / width, y / height, max(w, 1.0) / width, max(h, 1.0) / height)
+
+    def fit(w: float, h: float) -> tuple[float, float]:
+        if aspect is None:
+            return w, h
+        if w * aspect > h:
+            return h / aspect, h
+        return w, w * aspect
+
+    title_y = 1 - 0.5 * top / height
+    if width >= 1.2 * height:  # wide: main plot left, legend and stacked panels in a right column
+        gap = 6.0 * em if n else 2.0 * em
+        column = max(legend_w, 14 * em if n else legend_w)
+        avail_h = height - top - bottom
+        main_w, main_h = fit(min(width - left - right - gap - column, 0.62 * width), avail_h)
+        y0 = bottom + (avail_h - main_h) / 2
+        x1 = left + main_w + gap
+        col_w = width - right - x1
+        legend_top = height - top
+        panels_top = legend_top - legend_h - (1.8 * em if legend_h > 1 else 0)
+        step_gap = 1.0 * em
+        panel_h = (panels_top - bottom - (n - 1) * step_gap) / n if n else 0
+        panels = [frac(x1, bottom + (n - 1 - i) * (panel_h + step_gap), col_w, panel_h) for i in range(n)]
+        return _Layout(
+            frac(left, y0, main_w, main_h),
+            panels,
+            True,
+            (x1 / width - 4.0 * em / width * (n > 0), legend_top / height),
+            (left / width, title_y),
+            (1 - right / width, title_y),
+        )
+    # tall or square: legend under the title, main plot, then the panels side by side at the bottom
+    panel_h = 0.22 * height if n else 0
+    main_bottom = bottom + panel_h + (3.8 * em if n else 0)
+    main_top = height - top - legend_h - 0.8 * em
+    avail_w = width - left - right
+    main_w, main_h = fit(avail_w, main_top - main_bottom)
+    x0 = left + (avail_w - main_w) / 2
+    gap = 6.0 * em
+    panel_w = (avail_w - (n - 1) * gap) / n if n else 0
+    panels = [frac(left + i * (panel_w + gap), bottom, panel_w, panel_h) for i in range(n)]
+    return _Layout(
+        frac(x0, main_bottom + (main_top - main_bottom - main_h) / 2, main_w, main_h),
+        panels,
+        False,
+        (left / width - 0.4 * em / width, (height - top) / height),
+        (left / width, title_y),
+        (1 - right / width, title_y),
+    )
+
+
+# --------------------------------------------------------------------------------------- background
+
+
+def _levels(fn: TestFunction) -> Levels:
+    """Contour levels from the function's own window (not the grown one), so a diverging path that
+    widens the axes does not flatten the interesting region into one colour."""
+    grid = _grid(np.asarray(fn.window, dtype=float), 120) if fn.dim == 2 else None
+    if grid is None:
+        return Levels(np.linspace(0.0, 1.0, 2), False)
+    with np.errstate(all="ignore"):
+        z = fn.f(grid[2])
+    known = [m.value for m in fn.minima if m.kind != "saddle"]
+    return contour_levels(z, log=True if fn.log_levels else None, minimum=min(known) if known else None)
+
+
+def _grid(limits: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    xs = np.linspace(limits[0, 0], limits[0, 1], n)
+    ys = np.linspace(limits[1, 0], limits[1, 1], n)
+    xx, yy = np.meshgrid(xs, ys)
+    return xs, ys, np.stack([xx, yy], axis=-1)
+
+
+def fill_cmap(theme: Theme) -> LinearSegmentedColormap:
+    """The filled-contour colormap of ``theme`` (lowest value first)."""
+    cmap = LinearSegmentedColormap.from_list(f"optviz-{theme.name}", list(theme.fill))
+    return cmap.with_extremes(under=theme.fill[0], over=theme.fill[-1])
+
+
+def _draw_contours(ax: Axes, fn: TestFunction, limits: np.ndarray, levels: Levels, theme: Theme) -> None:
+    xs, ys, grid = _grid(limits, 200)
+    with np.errstate(all="ignore"):
+        z = levels.transform(fn.f(grid))
+    # colours span the function's own window; beyond it (a window grown for a diverging path) the
+    # fill is the top colour but the contour lines go on
+    norm = Normalize(levels.levels[0], levels.levels[-1])
+    lines = levels.extended(float(np.nanmax(z)))
+    ax.contourf(xs, ys, z, levels=lines, cmap=fill_cmap(theme), norm=norm, extend="both", zorder=0)
+    ax.contour(xs, ys, z, levels=lines, colors=theme.line, linewidths=0.7, alpha=theme.line_alpha, zorder=1)
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*limits[1])
+    ax.set_xlabel(f"${fn.labels[0]}$")
+    ax.set_ylabel(f"${fn.labels[1]}$")
+
+
+def _path_2d(limits: np.ndarray):
+    box = far_box(limits)
+
+    def xy_of(points: np.ndarray, loss: np.ndarray) -> np.ndarray:
+        del loss
+        return truncate_far(points, box)
+
+    return xy_of
+
+
+def _draw_curve(ax: Axes, fn: TestFunction, limits: np.ndarray, theme: Theme):
+    """1-D: the curve ``f`` over the window; paths are drawn on it at ``(x, f(x))``."""
+    xs = np.linspace(limits[0, 0], limits[0, 1], 800)
+    with np.errstate(all="ignore"):
+        ys = fn.f(xs[:, None])
+    finite = ys[np.isfinite(ys)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    pad = 0.06 * (hi - lo or 1.0)
+    ylim = (lo - pad, hi + pad)
+    ax.plot(xs, ys, color=theme.line, lw=2.2, zorder=2, solid_capstyle="round")
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*ylim)
+    ax.grid(True, lw=0.6)
+    ax.set_xlabel(f"${fn.labels[0]}$")
+    ax.set_ylabel(f"$f({fn.labels[0]})$")
+    box = far_box(np.array([limits[0], ylim]))
+
+    def xy_of(points: np.ndarray, loss: np.ndarray) -> np.ndarray:
+        return truncate_far(np.column_stack([points[:, 0], loss]), box)
+
+    return xy_of
+
+
+def _draw_minima(ax: Axes, fn: TestFunction, theme: Theme, is3d: bool, xy_of) -> None:
+    style = {
+        "global": {"marker": "*", "ms": 16},
+        "local": {"marker": "o", "ms": 8},
+        "saddle": {"marker": "X", "ms": 10},
+    }
+    for minimum in fn.minima:
+        xy = xy_of(np.asarray(minimum.point, dtype=float)[None, :], np.array([minimum.value]))
+        if not len(xy) or not _inside(ax, xy[0]):
+            continue
+        ax.plot(
+            *xy.T,
+            ls="none",
+            mfc=theme.marker,
+            mec=theme.foreground,
+            mew=1.2,
+            zorder=10,
+            **style.get(minimum.kind, style["local"]),
+        )
+
+
+def _inside(ax: Axes, xy: np.ndarray) -> bool:
+    (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+    return bool(x0 <= xy[0] <= x1 and y0 <= xy[1] <= y1)
+
+
+def _add_run(
+    ax: Axes, traj: Trajectory, color: str, label: str, xy: np.ndarray, opts: Options, animated: bool
+) -> RunArt:
+    n = len(traj.points)
+    every = max(1, n // MAX_MARKERS)
+    ms = 5.0 if every == 1 else 3.5
+    if opts.view == "surface":
+        ms *= 0.7
+    line_kw = {
+        "color": color,
+        "lw": 1.8,
+        "marker": "o",
+        "ms": ms,
+        "markevery": every,
+        "zorder": 6,
+        "animated": animated,
+    }
+    if opts.view != "surface" and traj.points.shape[1] == 1:
+        line_kw.update(lw=1.2, alpha=0.9)
+    path = ax.plot(*xy[:0].T, **line_kw)[0]
+    run = RunArt(traj, color, label, xy, path)
+    if animated:
+        run.head = ax.plot(
+            *xy[:0].T,
+            ls="none",
+            marker="o",
+            ms=11,
+            mfc=color,
+            mec=opts.theme.background,
+            mew=1.8,
+            zorder=9,
+            animated=True,
+        )[0]
+    return run
+
+
+def _draw_starts(ax: Axes, runs: list[RunArt], theme: Theme, is3d: bool) -> None:
+    seen: set[tuple[float, ...]] = set()
+    for run in runs:
+        if not len(run.xy):
+            continue
+        key = tuple(np.round(run.xy[0], 12))
+        if key in seen:
+            continue
+        seen.add(key)
+        ax.plot(*run.xy[:1].T, ls="none", marker="s", ms=9, mfc=theme.marker, mec=theme.foreground, mew=1.4, zorder=7)
+
+
+def _draw_ends(ax: Axes, runs: list[RunArt], theme: Theme, is3d: bool) -> None:
+    """Static figures: a larger dot where each run ended, a cross where a diverged run left the numbers."""
+    for run in runs:
+        if not len(run.xy):
+            continue
+        end = run.xy[-1:]
+        if run.traj.diverged:
+            ax.plot(*end.T, ls="none", marker="X", ms=12, mfc=run.color, mec=theme.foreground, mew=1.0, zorder=9)
+        else:
+            ax.plot(*end.T, ls="none", marker="o", ms=10, mfc=run.color, mec=theme.background, mew=1.8, zorder=9)
+
+
+def _draw_arrows(ax: Axes, runs: list[RunArt]) -> None:
+    """1-D: arrows along the path show the order of the steps (points overlap on a curve)."""
+    for run in runs:
+        pixels = ax.transData.transform(run.xy)
+        drawn = 0
+        for k in range(len(run.xy) - 1):
+            if np.hypot(*(pixels[k + 1] - pixels[k])) < ARROW_MIN_PX:
+                continue
+            ax.add_patch(
+                FancyArrowPatch(
+                    run.xy[k],
+                    run.xy[k + 1],
+                    arrowstyle="-|>",
+                    mutation_scale=14,
+                    color=run.color,
+                    lw=1.4,
+                    shrinkA=4,
+                    shrinkB=5,
+                    zorder=7,
+                )
+            )
+            drawn += 1
+            if drawn >= MAX_ARROWS:
+                break
+
+
+# ------------------------------------------------------------------------------------------- legend
+
+
+def _run_labels(trajs: Sequence[Trajectory]) -> list[str]:
+    """``"adam, lr=0.16 · final loss 1.2e-05"``; the start point is added when runs differ in it."""
+    starts = {tuple(t.settings.get("start", ())) for t in trajs}
+    schedules = {t.settings.get("schedule") for t in trajs}
+    labels = []
+    for i, traj in enumerate(trajs):
+        s = traj.settings
+        name = f"{s['opt']}, lr={s['lr']:g}" if "opt" in s and "lr" in s else f"run {i + 1}"
+        if len(schedules) > 1 and s.get("schedule"):
+            name += f", {s['schedule']}"
+        if len(starts) > 1 and s.get("start") is not None:
+            name += " from (" + ", ".join(f"{v:g}" for v in s["start"]) + ")"
+        if traj.diverged:
+            labels.append(f"{name} · diverged at step {traj.diverged_at}")
+        else:
+            labels.append(f"{name} · final loss {traj.final_loss:.3g}")
+    return labels
+
+
+def _legend(
+    fig: Figure,
+    fn: TestFunction,
+    trajs,
+    labels: list[str],
+    colors: list[str],
+    limits: np.ndarray,
+    theme: Theme,
+    opts: Options,
+) -> Any:
+    handles = [Line2D([], [], color=c, lw=1.8, marker="o", ms=5) for c in colors]
+    names = list(labels)
+    if any(len(t.points) for t in trajs):
+        handles.append(Line2D([], [], ls="none", marker="s", ms=8, mfc=theme.marker, mec=theme.foreground, mew=1.4))
+        names.append("start")
+    kinds = {m.kind for m in fn.minima if _within(m.point, limits)}
+    for kind, marker, ms, text in (
+        ("global", "*", 13, "global minimum"),
+        ("local", "o", 7, "local minimum"),
+        ("saddle", "X", 9, "saddle point"),
+    ):
+        if kind in kinds:
+            handles.append(
+                Line2D([], [], ls="none", marker=marker, ms=ms, mfc=theme.marker, mec=theme.foreground, mew=1.2)
+            )
+            names.append(text)
+    wide = opts.width >= 1.2 * opts.height
+    ncol = 1 if wide else min(2, len(names))
+    return fig.legend(
+        handles,
+        names,
+        loc="upper left",
+        ncol=ncol,
+        frameon=False,
+        borderaxespad=0.0,
+        borderpad=0.0,
+        handlelength=1.8,
+        columnspacing=1.4,
+        labelspacing=0.45,
+    )
+
+
+def _within(point: Sequence[float], limits: np.ndarray) -> bool:
+    return all(lo <= v <= hi for v, (lo, hi) in zip(point, limits, strict=False))
+
+
+def _short_spec(fn: TestFunction) -> str:
+    """``ravine`` rather than ``ravine(a=0.1, b=2, angle=0)``: only parameters off their defaults."""
+    from optviz.functions.registry import defaults
+
+    try:
+        base = defaults(fn.name)
+    except KeyError:
+        return fn.spec
+    changed = {k: v for k, v in fn.params.items() if k in base and float(base[k]) != float(v)}
+    return fn.name + ("(" + ", ".join(f"{k}={v:g}" for k, v in changed.items()) + ")" if changed else "")
+
+
+def _add_title(fig: Figure, fn: TestFunction, opts: Options, layout: _Layout) -> None:
+    if opts.title is not None:
+        text = opts.title
+    else:
+        text = f"{_short_spec(fn)}:   $f({', '.join(fn.labels)}) = {fn.formula}$"
+    title = fig.text(*layout.title_xy, text, ha="left", va="center", fontsize=1.25 * opts.font_pt)
+    # long formulas (beale) must fit beside the step counter: shrink rather than overflow
+    room = (1 - layout.title_xy[0]) * opts.width - 9 * _em(opts)
+    renderer = fig.canvas.get_renderer()
+    width = title.get_window_extent(renderer).width
+    if width > room > 0:
+        title.set_fontsize(max(0.6 * opts.font_pt, title.get_fontsize() * room / width))
+
+
+# ------------------------------------------------------------------------------------------- panels
+
+
+def _series(traj: Trajectory, name: str) -> tuple[np.ndarray, np.ndarray]:
+    values = {"loss": traj.loss, "grad_norm": traj.grad_norm, "lr": traj.lr}[name]
+    return np.arange(len(values), dtype=float), np.asarray(values, dtype=float)
+
+
+def _add_panels(fig: Figure, rects, runs: list[RunArt], opts: Options, steps: int, animated: bool) -> dict[str, Axes]:
+    panels: dict[str, Axes] = {}
+    stacked = opts.width >= 1.2 * opts.height
+    for i, (name, rect) in enumerate(zip(opts.panels, rects, strict=True)):
+        ax = fig.add_axes(rect)
+        panels[name] = ax
+        series = [_series(run.traj, name) for run in runs]
+        log, ylim = _panel_scale(name, [v for _, v in series])
+        if log:
+            ax.set_yscale("log")
+        ax.set_ylim(*ylim)
+        ax.set_xlim(-0.01 * steps, 1.01 * steps)
+        ax.grid(True, lw=0.6)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.set_ylabel(PANEL_LABELS[name])
+        if not stacked or i == len(rects) - 1:
+            ax.set_xlabel("step")
+        else:
+            ax.tick_params(labelbottom=False)
+        box = np.array([[-np.inf, np.inf], _far_values(ylim, log)])
+        for run, (x, v) in zip(runs, series, strict=True):
+            xy = truncate_far(np.column_stack([x, v]), box) if len(x) else np.zeros((0, 2))
+            run.series[name] = (xy[:, 0], xy[:, 1])
+            run.panel_lines[name] = ax.plot([], [], color=run.color, lw=1.8, animated=animated, zorder=3)[0]
+            if animated:
+                run.panel_heads[name] = ax.plot(
+                    [], [], ls="none", marker="o", ms=6, color=run.color, animated=True, zorder=4
+                )[0]
+    return panels
+
+
+def _far_values(ylim: tuple[float, float], log: bool) -> list[float]:
+    if log:
+        return [0.0, np.inf]  # logs of finite values never overflow the renderer
+    lo, hi = ylim
+    return [lo - 20 * (hi - lo), hi + 20 * (hi - lo)]
+
+
+def _panel_scale(name: str, values: list[np.ndarray]) -> tuple[bool, tuple[float, float]]:
+    """Log scale when every value is positive and they span more than a decade, else linear.
+
+    A run that blows up (diverged, or finite but growing to 1e60) would squash every other curve
+    flat, so each run's contribution to the top is capped: three decades above its start on a log
+    scale, ten times the largest start-to-minimum drop on a linear one. Its curve leaves through
+    the top instead.
+    """
+    finite = [v[np.isfinite(v)] for v in values]
+    finite = [v for v in finite if v.size]
+    if not finite:
+        return False, (0.0, 1.0)
+    allv = np.concatenate(finite)
+    if name == "lr":
+        hi = float(allv.max())
+        return False, (0.0, 1.08 * hi if hi > 0 else 1.0)
+    lo = float(allv.min())
+    if lo > 0 and allv.max() / lo > 10:
+        hi = max(min(float(v.max()), float(v[0]) * 1e3) for v in finite)
+        return True, (lo / 2.0, hi * 2.0)
+    drop = max(float(v[0] - v.min()) for v in finite) or max(abs(float(v[0])) for v in finite) or 1.0
+    hi = max(min(float(v.max()), float(v[0]) + 10 * drop) for v in finite)
+    pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.1
+    return False, (lo - pad, hi + pad)
