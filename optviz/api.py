@@ -73,20 +73,30 @@ def run(
         (51, 2)
     """
     batch = run_batch(
-        fn, [opt], None if lr is None else [lr], steps, None if start is None else [start],
-        schedule=schedule, clip_norm=clip_norm, clip_value=clip_value, noise=noise, batch_size=batch_size,
-        seed=seed, **hyper,
+        fn,
+        [opt],
+        None if lr is None else [lr],
+        steps,
+        None if start is None else [start],
+        schedule=schedule,
+        clip_norm=clip_norm,
+        clip_value=clip_value,
+        noise=noise,
+        batch_size=batch_size,
+        seed=seed,
+        **hyper,
     )
     return batch[0]
 
 
 @dataclass(frozen=True)
-class _Run:
+class _Series:
+    """One optimizer spec at one learning rate; it is run from every start point."""
+
     entry: OptimizerEntry
     opt: str
     options: dict[str, Any]
     lr: float
-    start: tuple[float, ...]
 
 
 def run_batch(
@@ -133,38 +143,52 @@ def run_batch(
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
         raise HyperparameterError(f"seed={seed!r} must be a whole number >= 0, e.g. --seed 0")
     multipliers = schedules.multipliers(schedules.parse(schedule, steps), steps)
-    runs = _expand(fn, [opt] if isinstance(opt, str) else list(opt), lr, start, hyper)
-    if not runs:
-        raise SpecError("nothing to run: give at least one optimizer, learning rate and start point")
-
+    starts = _parse_starts(fn, start)
+    series = _expand([opt] if isinstance(opt, str) else list(opt), lr, hyper)
     common = {
-        "fn": fn.spec, "steps": steps, "schedule": schedule, "clip_norm": clip_norm, "clip_value": clip_value,
-        "noise": noise, "batch_size": batch_size, "seed": seed,
+        "fn": fn.spec,
+        "steps": steps,
+        "schedule": schedule,
+        "clip_norm": clip_norm,
+        "clip_value": clip_value,
+        "noise": noise,
+        "batch_size": batch_size,
+        "seed": seed,
     }
-    groups = list(_groups(runs))
-    results = [
-        (rows, engine.simulate(
-            fn, stepper, np.array([runs[i].start for i in rows]), lr_hyper, multipliers,
-            clip_value=clip_value, clip_norm=clip_norm, noise=noise, batch_size=batch_size, seed=seed,
-        ))
-        for rows, stepper, lr_hyper in groups
-    ]
-    if len(results) == 1 and results[0][0] == list(range(len(runs))):
+    n_starts, n_runs = len(starts), len(series) * len(starts)
+    results = []
+    for members, stepper, lr_hyper in _groups(series, n_starts):
+        paths = engine.simulate(
+            fn,
+            stepper,
+            np.tile(starts, (len(members), 1)),
+            lr_hyper,
+            multipliers,
+            clip_value=clip_value,
+            clip_norm=clip_norm,
+            noise=noise,
+            batch_size=batch_size,
+            seed=seed,
+        )
+        results.append((np.concatenate([np.arange(m * n_starts, (m + 1) * n_starts) for m in members]), paths))
+    if len(results) == 1:
         paths = results[0][1]  # one update rule: the engine's arrays as they are, no copy
     else:
-        paths = _gather(results, len(runs))
-    settings = tuple(
-        {**common, "opt": r.opt, "optimizer": r.entry.name, "lr": r.lr, "start": list(r.start), "hyper": r.options}
-        for r in runs
-    )
+        paths = _gather(results, n_runs)
     # time-major arrays seen run-major through transposed views (no copy)
     return TrajectoryBatch(
-        paths.points.transpose(2, 0, 1), paths.loss.T, paths.grad_norm.T, paths.diverged_at, settings,
-        np.array([r.lr for r in runs]), multipliers,
+        paths.points.transpose(2, 0, 1),
+        paths.loss.T,
+        paths.grad_norm.T,
+        paths.diverged_at,
+        tuple({**common, "opt": s.opt, "optimizer": s.entry.name, "lr": s.lr, "hyper": s.options} for s in series),
+        np.repeat(np.arange(len(series)), n_starts),
+        np.repeat([s.lr for s in series], n_starts),
+        multipliers,
     )
 
 
-def _gather(results: list[tuple[list[int], engine.Paths]], n_runs: int) -> engine.Paths:
+def _gather(results: list[tuple[np.ndarray, engine.Paths]], n_runs: int) -> engine.Paths:
     """Put each group's runs back in their places in the batch."""
     first = results[0][1]
     points = np.empty((*first.points.shape[:2], n_runs))
@@ -176,12 +200,18 @@ def _gather(results: list[tuple[list[int], engine.Paths]], n_runs: int) -> engin
     return engine.Paths(points, loss, grad_norm, diverged_at)
 
 
-def _expand(fn: TestFunction, opts: list[str], lr: Any, start: Any, hyper: dict[str, Any]) -> list[_Run]:
-    starts = _parse_starts(fn, start)
+def _expand(opts: list[str], lr: Any, hyper: dict[str, Any]) -> list[_Series]:
+    """One series per optimizer spec and learning rate, validated."""
     lrs = None if lr is None else [_check_lr(v) for v in (lr if isinstance(lr, (list, tuple, np.ndarray)) else [lr])]
-    runs = []
-    for opt in opts:
-        name = spec_parser.parse(opt)[0]
+    names = [spec_parser.parse(opt)[0] for opt in opts]
+    unknown_targets = {k.split(".", 1)[0] for k in hyper if "." in k} - set(names)
+    if unknown_targets:
+        raise SpecError(
+            f"-p {sorted(unknown_targets)[0]}.KEY names an optimizer that is not being run; "
+            f"use one of {', '.join(sorted(set(names)))}"
+        )
+    series = []
+    for opt, name in zip(opts, names, strict=True):
         overrides = {k: v for k, v in hyper.items() if "." not in k}
         overrides.update({k.split(".", 1)[1]: v for k, v in hyper.items() if k.split(".", 1)[0] == name and "." in k})
         entry, options = resolve(opt, overrides)
@@ -191,65 +221,62 @@ def _expand(fn: TestFunction, opts: list[str], lr: Any, start: Any, hyper: dict[
         except HyperparameterError as exc:
             raise HyperparameterError(f"{opt}: {exc}") from None
         run_lrs = [_check_lr(spec_lr)] if spec_lr is not None else (lrs or [entry.lr])
-        runs += [_Run(entry, opt, options, lr_value, s) for lr_value in run_lrs for s in starts]
-    unknown_targets = {k.split(".", 1)[0] for k in hyper if "." in k} - {spec_parser.parse(o)[0] for o in opts}
-    if unknown_targets:
-        raise SpecError(
-            f"-p {sorted(unknown_targets)[0]}.KEY names an optimizer that is not being run; "
-            f"use one of {', '.join(sorted({spec_parser.parse(o)[0] for o in opts}))}"
-        )
-    return runs
+        series += [_Series(entry, opt, options, lr_value) for lr_value in run_lrs]
+    if not series:
+        raise SpecError("nothing to run: give at least one optimizer, e.g. --opt adam")
+    return series
 
 
-def _groups(runs: list[_Run]):
-    """Split runs into groups that share one update rule; per-run numbers become (N, 1) arrays."""
+def _groups(series: list[_Series], n_starts: int):
+    """Split series into groups that share one update rule (same optimizer and flags); numbers
+    that differ across a group's runs become per-run arrays. Yields (member indices, stepper, lr)."""
     groups: dict[tuple, list[int]] = {}
-    for i, r in enumerate(runs):
-        flags = tuple(sorted((k, v) for k, v in r.options.items() if isinstance(v, bool)))
-        groups.setdefault((r.entry.name, flags), []).append(i)
-    for (name, flags), rows in groups.items():
-        entry = runs[rows[0]].entry
-        keys = {k for i in rows for k, v in runs[i].options.items() if not isinstance(v, bool)}
+    for i, s in enumerate(series):
+        flags = tuple(sorted((k, v) for k, v in s.options.items() if isinstance(v, bool)))
+        groups.setdefault((s.entry.name, flags), []).append(i)
+    for (_, flags), members in groups.items():
+        entry = series[members[0]].entry
+        keys = {k for i in members for k, v in series[i].options.items() if not isinstance(v, bool)}
         options: dict[str, Any] = dict(flags)
         for key in keys:
-            values = [runs[i].options.get(key, entry.defaults[key]) for i in rows]
-            options[key] = _stack(values)
-        lr_hyper = _stack([runs[i].lr for i in rows])
-        yield rows, entry.build(**options), lr_hyper
+            options[key] = _stack([series[i].options.get(key, entry.defaults[key]) for i in members], n_starts)
+        yield members, entry.build(**options), _stack([series[i].lr for i in members], n_starts)
 
 
-def _stack(values: list[Any]) -> Any:
-    """One value if all runs agree, else per-run arrays ((N,) or, for pairs like betas, a pair of (N,))."""
-    if all(_same(v, values[0]) for v in values):
+def _stack(values: list[Any], repeat: int) -> Any:
+    """One value if all series agree, else per-run arrays (each series' value repeated for its
+    ``repeat`` starts): ``(N,)``, or for pairs like betas a pair of ``(N,)``."""
+    if all(type(v) is type(values[0]) and v == values[0] for v in values):
         return float(values[0]) if isinstance(values[0], numbers.Real) else values[0]
     if isinstance(values[0], (tuple, list)):
-        return tuple(np.array([float(v[j]) for v in values]) for j in range(len(values[0])))
-    return np.array([float(v) for v in values])
+        return tuple(np.repeat([float(v[j]) for v in values], repeat) for j in range(len(values[0])))
+    return np.repeat([float(v) for v in values], repeat)
 
 
-def _same(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and a == b
-
-
-def _parse_starts(fn: TestFunction, start: Any) -> list[tuple[float, ...]]:
+def _parse_starts(fn: TestFunction, start: Any) -> np.ndarray:
+    """Start points as an (M, D) float array, checked: one point, a list of points or an array."""
     if start is None:
-        return [fn.start]
+        return np.array([fn.start], dtype=float)
     if isinstance(start, str):
-        points = [spec_parser.parse_point(start, fn.dim)]
+        return np.array([spec_parser.parse_point(start, fn.dim)])
+    try:
+        array = np.asarray(start, dtype=float)
+    except (TypeError, ValueError):
+        array = None
+    if array is None or array.ndim > 2 or array.size == 0:
+        points = np.array([spec_parser.parse_point(p, fn.dim) for p in start])  # raises the precise error
+    elif array.ndim == 2:
+        points = array
+    elif array.ndim == 1 and fn.dim == 1:
+        points = array[:, None]  # 1-D function: each number is a start
     else:
-        try:
-            array = np.asarray(start, dtype=float)
-        except (TypeError, ValueError):
-            array = None
-        if array is not None and array.ndim == 2:
-            points = [spec_parser.parse_point(tuple(row), fn.dim) for row in array]
-        elif array is not None and array.ndim <= 1 and not (array.ndim == 1 and fn.dim == 1 and len(array) > 1):
-            points = [spec_parser.parse_point(tuple(array.ravel()), fn.dim)]
-        else:
-            points = [spec_parser.parse_point(p, fn.dim) for p in start]
-    for p in points:
-        if max(abs(v) for v in p) > MAX_START:
-            raise SpecError(f"start point {p} is implausibly far from the origin (> {MAX_START:g}); check its coordinates")
+        points = array.reshape(1, -1)
+    if points.shape[1] != fn.dim:
+        spec_parser.parse_point(tuple(points[0]), fn.dim)  # raises the dimension error
+    if not np.isfinite(points).all():
+        raise SpecError(f"start points must be finite numbers; got {points[~np.isfinite(points).all(1)][0].tolist()}")
+    if np.abs(points).max() > MAX_START:
+        raise SpecError(f"start point is implausibly far from the origin (> {MAX_START:g}); check its coordinates")
     return points
 
 
@@ -274,7 +301,9 @@ def _check_optional_positive(name: str, value: Any) -> None:
 
 def _check_noise(noise: Any) -> float:
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not math.isfinite(noise) or noise < 0:
-        raise HyperparameterError(f"noise={noise!r} must be a finite number >= 0 (a standard deviation), e.g. --noise 0.5")
+        raise HyperparameterError(
+            f"noise={noise!r} must be a finite number >= 0 (a standard deviation), e.g. --noise 0.5"
+        )
     return float(noise)
 
 
@@ -285,6 +314,12 @@ def _check_batch_size(fn: TestFunction, batch_size: Any) -> int | None:
         raise HyperparameterError(
             f"batch_size needs a data loss such as thermometer; {fn.name} is an analytic function (use --noise instead)"
         )
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or not 1 <= batch_size <= fn.n_samples:
-        raise HyperparameterError(f"batch_size={batch_size!r} must be a whole number from 1 to {fn.n_samples} for {fn.name}")
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, numbers.Integral)
+        or not 1 <= batch_size <= fn.n_samples
+    ):
+        raise HyperparameterError(
+            f"batch_size={batch_size!r} must be a whole number from 1 to {fn.n_samples} for {fn.name}"
+        )
     return int(batch_size)

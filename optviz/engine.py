@@ -24,6 +24,7 @@ Array = np.ndarray
 #: how many recorded coordinates to evaluate (loss, gradient norm) at once: cache-sized blocks
 _BLOCK_VALUES = 1 << 16
 
+
 def clip_by_value(grad: Array, clip_value: float) -> Array:
     """torch.nn.utils.clip_grad_value_: clamp every coordinate to [-clip_value, clip_value]."""
     return np.clip(grad, -clip_value, clip_value)

@@ -25,7 +25,9 @@ def check_output(path: str | os.PathLike, suffixes: Iterable[str], what: str = "
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create folder {str(folder)!r} for {str(path)!r}: {exc.strerror}; choose another path") from None
+        raise OutputError(
+            f"cannot create folder {str(folder)!r} for {str(path)!r}: {exc.strerror}; choose another path"
+        ) from None
     if not os.access(folder, os.W_OK):
         raise OutputError(f"folder {str(folder)!r} is not writable; choose another path for {path.name!r}")
     if path.is_dir():

@@ -70,8 +70,12 @@ SCHEDULES: dict[str, _Entry] = {
     "constant": _Entry(constant, {}, "constant", "multiplier 1"),
     "step": _Entry(step, {"step_size": None, "gamma": 0.1}, "step(step_size=10, gamma=0.5)", "gamma^(k // step_size)"),
     "exponential": _Entry(exponential, {"gamma": None}, "exponential(gamma=0.95)", "gamma^k"),
-    "cosine": _Entry(cosine, {"t_max": None}, "cosine(t_max=100)", "(1 + cos(πk/t_max))/2; t_max defaults to the steps"),
-    "warmup": _Entry(warmup, {"steps": None}, "warmup(steps=10)", "min(1, (k+1)/steps); chain: warmup(steps=10)+cosine"),
+    "cosine": _Entry(
+        cosine, {"t_max": None}, "cosine(t_max=100)", "(1 + cos(πk/t_max))/2; t_max defaults to the steps"
+    ),
+    "warmup": _Entry(
+        warmup, {"steps": None}, "warmup(steps=10)", "min(1, (k+1)/steps); chain: warmup(steps=10)+cosine"
+    ),
 }
 
 

@@ -42,8 +42,7 @@ def _tokenize(text: str) -> list[tuple[str, Any, int]]:
         match = _TOKEN.match(text, pos)
         if match is None:
             raise SpecError(
-                f"cannot read {text!r}: unexpected {text[pos]!r} at column {pos + 1}; "
-                "write name(key=value, ...)"
+                f"cannot read {text!r}: unexpected {text[pos]!r} at column {pos + 1}; write name(key=value, ...)"
             )
         kind = match.lastgroup
         raw = match.group()
@@ -101,8 +100,7 @@ class _Parser:
                 self.take("=")
                 if key in kwargs:
                     raise SpecError(
-                        f"cannot read {self.text!r}: {key!r} is given twice (column {key_pos + 1}); "
-                        "give each key once"
+                        f"cannot read {self.text!r}: {key!r} is given twice (column {key_pos + 1}); give each key once"
                     )
                 kwargs[key] = self.value()
                 if self.peek[0] == ",":
@@ -218,15 +216,15 @@ def parse_point(text: str | tuple | list, dim: int | None = None) -> tuple[float
         items = tuple(text) if hasattr(text, "__iter__") else (text,)
     bad = [v for v in items if isinstance(v, bool) or not isinstance(v, numbers.Real)]
     if bad:
-        raise SpecError(
-            f"cannot read start point {text!r}: write numbers separated by commas, e.g. --start=-5,-2"
-        )
+        raise SpecError(f"cannot read start point {text!r}: write numbers separated by commas, e.g. --start=-5,-2")
     point = tuple(float(v) for v in items)
     if not point or not all(math.isfinite(v) for v in point):
         raise SpecError(f"start point {text!r} must be finite numbers, e.g. --start=-5,-2")
     if dim is not None and len(point) != dim:
         example = "--start=3" if dim == 1 else "--start=" + ",".join(["1"] * dim)
-        raise SpecError(f"start point {text!r} has {len(point)} coordinates but the function is {dim}-D; e.g. {example}")
+        raise SpecError(
+            f"start point {text!r} has {len(point)} coordinates but the function is {dim}-D; e.g. {example}"
+        )
     return point
 
 

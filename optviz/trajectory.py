@@ -96,7 +96,8 @@ class TrajectoryBatch:
         points: (N, K+1, D); rows from a run's ``diverged_at`` on are NaN.
         loss, grad_norm: (N, K+1).
         diverged_at: (N,) int, -1 where the run stayed finite.
-        settings: one dict per run.
+        series: the settings of each optimizer × lr combination (all but the start point).
+        series_index: (N,) which series each run belongs to.
         base_lr: (N,) each run's learning rate before the schedule.
         multipliers: (K,) the schedule's multiplier of update k.
     """
@@ -105,9 +106,14 @@ class TrajectoryBatch:
     loss: Array
     grad_norm: Array
     diverged_at: Array
-    settings: tuple[dict[str, Any], ...]
+    series: tuple[dict[str, Any], ...]
+    series_index: Array
     base_lr: Array
     multipliers: Array
+
+    def settings(self, i: int) -> dict[str, Any]:
+        """The settings of run ``i`` (its series' settings and its start point)."""
+        return {**self.series[self.series_index[i]], "start": self.points[i, 0].tolist()}
 
     @property
     def lr(self) -> Array:
@@ -127,7 +133,7 @@ class TrajectoryBatch:
             self.grad_norm[i, keep],
             self.base_lr[i] * self.multipliers[lr_keep],
             None if at < 0 else at,
-            self.settings[i],
+            self.settings(i),
         )
 
     def __iter__(self) -> Iterator[Trajectory]:
@@ -174,7 +180,13 @@ def _csv_text(traj: Trajectory) -> str:
     for k in range(len(traj.points)):
         lr = repr(float(traj.lr[k])) if k < len(traj.lr) else ""
         writer.writerow(
-            [k, *(repr(float(v)) for v in traj.points[k]), repr(float(traj.loss[k])), repr(float(traj.grad_norm[k])), lr]
+            [
+                k,
+                *(repr(float(v)) for v in traj.points[k]),
+                repr(float(traj.loss[k])),
+                repr(float(traj.grad_norm[k])),
+                lr,
+            ]
         )
     return out.getvalue()
 
@@ -223,7 +235,11 @@ def load(path: str | os.PathLike) -> Trajectory:
             with np.load(path, allow_pickle=False) as data:
                 at = int(data["diverged_at"])
                 return Trajectory(
-                    data["points"], data["loss"], data["grad_norm"], data["lr"], None if at < 0 else at,
+                    data["points"],
+                    data["loss"],
+                    data["grad_norm"],
+                    data["lr"],
+                    None if at < 0 else at,
                     json.loads(str(data["settings"])),
                 )
         text = path.read_text()
@@ -244,9 +260,15 @@ def load(path: str | os.PathLike) -> Trajectory:
             dim = len(header) - 4
             table = np.array([[float(v) if v else np.nan for v in row] for row in rows], dtype=float)
             return Trajectory(
-                table[:, 1 : 1 + dim], table[:, 1 + dim], table[:, 2 + dim], table[:-1, 3 + dim],
-                meta["diverged_at"], meta["settings"],
+                table[:, 1 : 1 + dim],
+                table[:, 1 + dim],
+                table[:, 2 + dim],
+                table[:-1, 3 + dim],
+                meta["diverged_at"],
+                meta["settings"],
             )
     except (OSError, KeyError, ValueError, IndexError) as exc:
-        raise OptvizError(f"cannot load trajectory {str(path)!r}: {exc}; give a file written by optviz --export") from None
+        raise OptvizError(
+            f"cannot load trajectory {str(path)!r}: {exc}; give a file written by optviz --export"
+        ) from None
     raise OutputError(f"cannot load {str(path)!r}: unknown suffix; use one of {', '.join(EXPORT_SUFFIXES)}")

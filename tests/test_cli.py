@@ -32,17 +32,48 @@ def test_run_passes_options_to_the_api(monkeypatch):
 
     monkeypatch.setattr(optviz.api, "run_batch", spy)
     result = invoke(
-        "run", "--fn", "ravine(angle=30)", "--opt", "adam", "--opt", "sgd(momentum=0.5)", "--lr", "0.1", "--lr", "0.2",
-        "--steps", "7", "--start=-4,1", "-p", "weight_decay=0.01", "-p", "adam.betas=0.8,0.99", "--schedule", "cosine",
-        "--clip-norm", "2", "--clip-value", "3", "--noise", "0.1", "--seed", "5",
+        "run",
+        "--fn",
+        "ravine(angle=30)",
+        "--opt",
+        "adam",
+        "--opt",
+        "sgd(momentum=0.5)",
+        "--lr",
+        "0.1",
+        "--lr",
+        "0.2",
+        "--steps",
+        "7",
+        "--start=-4,1",
+        "-p",
+        "weight_decay=0.01",
+        "-p",
+        "adam.betas=0.8,0.99",
+        "--schedule",
+        "cosine",
+        "--clip-norm",
+        "2",
+        "--clip-value",
+        "3",
+        "--noise",
+        "0.1",
+        "--seed",
+        "5",
     )
     assert result.exit_code == 0, result.output
     fn, opts, lrs, steps, start = seen["args"]
     assert fn.spec == "ravine(a=0.1, b=2, angle=30)"
     assert (opts, lrs, steps, start) == (["adam", "sgd(momentum=0.5)"], [0.1, 0.2], 7, "-4,1")
     assert seen["kwargs"] == {
-        "schedule": "cosine", "clip_norm": 2.0, "clip_value": 3.0, "noise": 0.1, "batch_size": None, "seed": 5,
-        "weight_decay": 0.01, "adam.betas": (0.8, 0.99),
+        "schedule": "cosine",
+        "clip_norm": 2.0,
+        "clip_value": 3.0,
+        "noise": 0.1,
+        "batch_size": None,
+        "seed": 5,
+        "weight_decay": 0.01,
+        "adam.betas": (0.8, 0.99),
     }
 
 
@@ -63,16 +94,20 @@ def test_run_export(tmp_path, suffix):
 
 def test_run_export_many_runs_writes_one_file_each(tmp_path):
     out = tmp_path / "p.csv"
-    result = invoke("run", "--fn", "bowl", "--opt", "gd", "--opt", "adam", "--lr", "0.1", "--steps", "3", "--export", str(out))
+    result = invoke(
+        "run", "--fn", "bowl", "--opt", "gd", "--opt", "adam", "--lr", "0.1", "--steps", "3", "--export", str(out)
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p-0-gd_lr=0.1.csv", "p-1-adam_lr=0.1.csv"]
 
 
 @pytest.mark.parametrize(
     ("what", "words"),
-    [("functions", ["ravine", "thermometer", "six_hump_camel", "angle=0"]),
-     ("optimizers", ["nesterov", "Adam", "amsgrad=False", "0.002"]),
-     ("schedules", ["warmup", "cosine", "step_size"])],
+    [
+        ("functions", ["ravine", "thermometer", "six_hump_camel", "angle=0"]),
+        ("optimizers", ["nesterov", "Adam", "amsgrad=False", "0.002"]),
+        ("schedules", ["warmup", "cosine", "step_size"]),
+    ],
 )
 def test_list(what, words):
     result = invoke("list", what)

@@ -102,19 +102,27 @@ def test_grid_of_starts_is_one_batch():
     # every start ends near one of the four minima
     fn = optviz.get_function("himmelblau")
     assert np.mean(fn.nearest_minimum_distance(batch.final) < 0.05) > 0.95
-    np.testing.assert_array_equal(batch[12345].points, optviz.run("himmelblau", "adam", lr=0.1, steps=100, start=grid[12345]).points)
+    np.testing.assert_array_equal(
+        batch[12345].points, optviz.run("himmelblau", "adam", lr=0.1, steps=100, start=grid[12345]).points
+    )
 
 
 def test_batch_order_is_opt_then_lr_then_start():
     batch = optviz.run_batch("bowl", ["gd", "adam(lr=0.3)"], lr=[0.1, 0.2], steps=3, start=[(1, 1), (2, 2)])
     assert [(t.settings["opt"], t.settings["lr"], tuple(t.points[0])) for t in batch] == [
-        ("gd", 0.1, (1, 1)), ("gd", 0.1, (2, 2)), ("gd", 0.2, (1, 1)), ("gd", 0.2, (2, 2)),
-        ("adam(lr=0.3)", 0.3, (1, 1)), ("adam(lr=0.3)", 0.3, (2, 2)),
+        ("gd", 0.1, (1, 1)),
+        ("gd", 0.1, (2, 2)),
+        ("gd", 0.2, (1, 1)),
+        ("gd", 0.2, (2, 2)),
+        ("adam(lr=0.3)", 0.3, (1, 1)),
+        ("adam(lr=0.3)", 0.3, (2, 2)),
     ]
 
 
 def test_per_optimizer_hyperparameters():
-    batch = optviz.run_batch("bowl", ["sgd", "adam"], lr=0.1, steps=5, **{"adam.betas": (0.5, 0.9), "sgd.momentum": 0.5})
+    batch = optviz.run_batch(
+        "bowl", ["sgd", "adam"], lr=0.1, steps=5, **{"adam.betas": (0.5, 0.9), "sgd.momentum": 0.5}
+    )
     assert batch[0].settings["hyper"] == {"momentum": 0.5}
     assert batch[1].settings["hyper"] == {"betas": (0.5, 0.9)}
 

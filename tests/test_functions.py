@@ -9,8 +9,16 @@ from optviz.errors import HyperparameterError, SpecError, UnknownNameError
 from optviz.functions import get, names
 
 # every name with its defaults, plus parameterised variants users will type
-SPECS = [*names(), "ravine(angle=30)", "ravine(a=0.5, b=3, angle=-45)", "xcos(c=1)", "rosenbrock(a=2, b=10)",
-         "thermometer(scale=0.1)", "two_layer(x=2, y=-3)", "single_weight(x=3, y=4)"]
+SPECS = [
+    *names(),
+    "ravine(angle=30)",
+    "ravine(a=0.5, b=3, angle=-45)",
+    "xcos(c=1)",
+    "rosenbrock(a=2, b=10)",
+    "thermometer(scale=0.1)",
+    "two_layer(x=2, y=-3)",
+    "single_weight(x=3, y=4)",
+]
 
 
 def central_difference(fn, x, h=1e-6):
@@ -84,7 +92,7 @@ def test_shapes_batch_and_grid(spec):
 def test_start_inside_window_and_metadata(spec):
     fn = get(spec)
     assert len(fn.start) == fn.dim == len(fn.window) == len(fn.labels)
-    for (lo, hi), s in zip(fn.window, fn.start):
+    for (lo, hi), s in zip(fn.window, fn.start, strict=True):
         assert lo < s < hi
     assert fn.formula and "$" not in fn.formula
 

@@ -18,7 +18,7 @@ GOLDEN = [
 def test_textbook_figures(fn, opt, lr, steps, start, printed):
     traj = optviz.run(fn, opt, lr=lr, steps=steps, start=start)
     digits = [len(p.split(".")[1]) for p in printed.split(", ")]
-    assert ", ".join(f"{v:.{d}f}" for v, d in zip(traj.final, digits)) == printed
+    assert ", ".join(f"{v:.{d}f}" for v, d in zip(traj.final, digits, strict=True)) == printed
     assert not traj.diverged
 
 

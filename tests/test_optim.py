@@ -22,24 +22,43 @@ OPTIMIZERS_UNDER_TEST = [
     ("momentum", "SGD", {"momentum": 0.9}, 0.02),
     ("nesterov", "SGD", {"momentum": 0.9, "nesterov": True}, 0.02),
     ("adagrad", "Adagrad", {}, 0.3),
-    ("adagrad(lr_decay=0.01, initial_accumulator_value=0.1)", "Adagrad",
-     {"lr_decay": 0.01, "initial_accumulator_value": 0.1}, 0.3),
+    (
+        "adagrad(lr_decay=0.01, initial_accumulator_value=0.1)",
+        "Adagrad",
+        {"lr_decay": 0.01, "initial_accumulator_value": 0.1},
+        0.3,
+    ),
     ("adagrad(weight_decay=0.1, eps=1e-6)", "Adagrad", {"weight_decay": 0.1, "eps": 1e-6}, 0.3),
     ("adagrad(maximize=true)", "Adagrad", {"maximize": True}, 0.01),
     ("rmsprop", "RMSprop", {}, 0.01),
     ("rmsprop(centered=true)", "RMSprop", {"centered": True}, 0.01),
     ("rmsprop(momentum=0.5)", "RMSprop", {"momentum": 0.5}, 0.01),
-    ("rmsprop(centered=true, momentum=0.9, alpha=0.9)", "RMSprop", {"centered": True, "momentum": 0.9, "alpha": 0.9}, 0.005),
+    (
+        "rmsprop(centered=true, momentum=0.9, alpha=0.9)",
+        "RMSprop",
+        {"centered": True, "momentum": 0.9, "alpha": 0.9},
+        0.005,
+    ),
     ("rmsprop(weight_decay=0.1, eps=1e-4)", "RMSprop", {"weight_decay": 0.1, "eps": 1e-4}, 0.01),
     ("rmsprop(maximize=true)", "RMSprop", {"maximize": True}, 0.001),
     ("adadelta", "Adadelta", {}, 1.0),
-    ("adadelta(rho=0.95, eps=1e-4, weight_decay=0.1)", "Adadelta", {"rho": 0.95, "eps": 1e-4, "weight_decay": 0.1}, 1.0),
+    (
+        "adadelta(rho=0.95, eps=1e-4, weight_decay=0.1)",
+        "Adadelta",
+        {"rho": 0.95, "eps": 1e-4, "weight_decay": 0.1},
+        1.0,
+    ),
     ("adadelta(maximize=true)", "Adadelta", {"maximize": True}, 0.5),
     ("adam", "Adam", {}, 0.05),
     ("adam(amsgrad=true)", "Adam", {"amsgrad": True}, 0.05),
     ("adam(betas=(0.8, 0.99), eps=1e-6)", "Adam", {"betas": (0.8, 0.99), "eps": 1e-6}, 0.05),
     ("adam(weight_decay=0.1)", "Adam", {"weight_decay": 0.1}, 0.05),
-    ("adam(weight_decay=0.1, decoupled_weight_decay=true)", "Adam", {"weight_decay": 0.1, "decoupled_weight_decay": True}, 0.05),
+    (
+        "adam(weight_decay=0.1, decoupled_weight_decay=true)",
+        "Adam",
+        {"weight_decay": 0.1, "decoupled_weight_decay": True},
+        0.05,
+    ),
     ("adam(maximize=true)", "Adam", {"maximize": True}, 0.01),
     ("adamw", "AdamW", {}, 0.05),
     ("adamw(weight_decay=0.2, amsgrad=true)", "AdamW", {"weight_decay": 0.2, "amsgrad": True}, 0.05),
@@ -48,12 +67,22 @@ OPTIMIZERS_UNDER_TEST = [
     ("adamax(maximize=true)", "Adamax", {"maximize": True}, 0.01),
     ("nadam", "NAdam", {}, 0.05),
     ("nadam(momentum_decay=0.01, weight_decay=0.1)", "NAdam", {"momentum_decay": 0.01, "weight_decay": 0.1}, 0.05),
-    ("nadam(weight_decay=0.1, decoupled_weight_decay=true)", "NAdam", {"weight_decay": 0.1, "decoupled_weight_decay": True}, 0.05),
+    (
+        "nadam(weight_decay=0.1, decoupled_weight_decay=true)",
+        "NAdam",
+        {"weight_decay": 0.1, "decoupled_weight_decay": True},
+        0.05,
+    ),
     ("nadam(maximize=true)", "NAdam", {"maximize": True}, 0.01),
     ("radam", "RAdam", {}, 0.05),
     ("radam(betas=(0.9, 0.9))", "RAdam", {"betas": (0.9, 0.9)}, 0.05),
     ("radam(weight_decay=0.1)", "RAdam", {"weight_decay": 0.1}, 0.05),
-    ("radam(weight_decay=0.1, decoupled_weight_decay=true)", "RAdam", {"weight_decay": 0.1, "decoupled_weight_decay": True}, 0.05),
+    (
+        "radam(weight_decay=0.1, decoupled_weight_decay=true)",
+        "RAdam",
+        {"weight_decay": 0.1, "decoupled_weight_decay": True},
+        0.05,
+    ),
     ("radam(maximize=true)", "RAdam", {"maximize": True}, 0.01),
 ]
 IDS = [case[0] for case in OPTIMIZERS_UNDER_TEST]
@@ -113,7 +142,9 @@ def test_matches_torch(spec, torch_name, kwargs, lr, fn_spec, start, lr_scale):
 def test_clipping_matches_torch(clip_norm, clip_value):
     fn = optviz.get_function("rosenbrock")
     traj = optviz.run(fn, "sgd(momentum=0.9)", lr=1e-3, steps=STEPS, clip_norm=clip_norm, clip_value=clip_value)
-    expected, _ = torch_path(fn, "SGD", {"momentum": 0.9}, 1e-3, fn.start, STEPS, clip_norm=clip_norm, clip_value=clip_value)
+    expected, _ = torch_path(
+        fn, "SGD", {"momentum": 0.9}, 1e-3, fn.start, STEPS, clip_norm=clip_norm, clip_value=clip_value
+    )
     np.testing.assert_allclose(traj.points, expected, rtol=1e-10, atol=1e-14)
 
 
@@ -134,11 +165,20 @@ def test_batch_equals_single_runs(spec, torch_name, kwargs, lr):
 def test_batch_with_per_run_hyperparameters_equals_single_runs():
     """Runs whose numbers differ (betas, momentum) share one array; flags split the batch."""
     fn = optviz.get_function("ravine(angle=30)")
-    specs = ["adam(betas=(0.8, 0.99))", "adam(betas=(0.9, 0.999), eps=1e-3)", "adam(amsgrad=true)",
-             "sgd(momentum=0.5)", "sgd(momentum=0.9, dampening=0.1)", "sgd(momentum=0.0, dampening=0.3)",
-             "rmsprop(momentum=0.0)", "rmsprop(momentum=0.9)", "radam(betas=(0.9, 0.9))", "radam"]
+    specs = [
+        "adam(betas=(0.8, 0.99))",
+        "adam(betas=(0.9, 0.999), eps=1e-3)",
+        "adam(amsgrad=true)",
+        "sgd(momentum=0.5)",
+        "sgd(momentum=0.9, dampening=0.1)",
+        "sgd(momentum=0.0, dampening=0.3)",
+        "rmsprop(momentum=0.0)",
+        "rmsprop(momentum=0.9)",
+        "radam(betas=(0.9, 0.9))",
+        "radam",
+    ]
     batch = optviz.run_batch(fn, specs, lr=0.05, steps=80)
-    for spec, traj in zip(specs, batch):
+    for spec, traj in zip(specs, batch, strict=True):
         np.testing.assert_array_equal(traj.points, optviz.run(fn, spec, lr=0.05, steps=80).points, err_msg=spec)
 
 
@@ -219,5 +259,5 @@ def test_steppers_do_not_mutate_their_inputs():
         stepper.update(grad, state, params, 0.1)
         np.testing.assert_array_equal(params, params_copy)
         np.testing.assert_array_equal(grad, grad_copy)
-        for before, after in zip(frozen, state):
+        for before, after in zip(frozen, state, strict=True):
             np.testing.assert_array_equal(before, after)

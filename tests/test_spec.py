@@ -70,8 +70,13 @@ def test_parse_point_dimension():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("momentum=0.9", ("momentum", 0.9)), ("betas=0.8,0.99", ("betas", (0.8, 0.99))), ("amsgrad=true", ("amsgrad", True)),
-     ("adam.betas=(0.8, 0.9)", ("adam.betas", (0.8, 0.9))), ("eps=inf", ("eps", math.inf))],
+    [
+        ("momentum=0.9", ("momentum", 0.9)),
+        ("betas=0.8,0.99", ("betas", (0.8, 0.99))),
+        ("amsgrad=true", ("amsgrad", True)),
+        ("adam.betas=(0.8, 0.9)", ("adam.betas", (0.8, 0.9))),
+        ("eps=inf", ("eps", math.inf)),
+    ],
 )
 def test_parse_assignment(text, expected):
     assert spec.parse_assignment(text) == expected
@@ -92,9 +97,13 @@ def test_arbitrary_text_parses_or_raises_spec_error(text):
             pass
 
 
-@given(st.dictionaries(st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True),
-                       st.one_of(st.integers(-1000, 1000), st.floats(allow_nan=False, allow_infinity=False), st.booleans()),
-                       max_size=4))
+@given(
+    st.dictionaries(
+        st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True),
+        st.one_of(st.integers(-1000, 1000), st.floats(allow_nan=False, allow_infinity=False), st.booleans()),
+        max_size=4,
+    )
+)
 def test_format_then_parse_round_trips(kwargs):
     kwargs = {k: v for k, v in kwargs.items() if k not in ("true", "false", "none", "null", "inf", "nan")}
     text = spec.format_spec("name", kwargs)

@@ -61,7 +61,15 @@ def square() -> TestFunction:
         return 2 * np.asarray(x, dtype=float)
 
     return TestFunction(
-        "square", "square", 1, f, grad, "x^2", (10.0,), ((-10.5, 10.5),), (Minimum((0.0,), 0.0),),
+        "square",
+        "square",
+        1,
+        f,
+        grad,
+        "x^2",
+        (10.0,),
+        ((-10.5, 10.5),),
+        (Minimum((0.0,), 0.0),),
         labels=("x",),
     )
 
@@ -82,8 +90,17 @@ def xcos(c: float = 0.15) -> TestFunction:
         return np.cos(w * x) - w * x * np.sin(w * x)
 
     return TestFunction(
-        "xcos", f"xcos(c={_num(c)})", 1, f, grad, rf"x\cos({_num(c)}\pi x)", (round(0.952 * half, 6),),
-        ((-half, half),), _minima_1d(grad, f, -half, half), {"c": c}, labels=("x",),
+        "xcos",
+        f"xcos(c={_num(c)})",
+        1,
+        f,
+        grad,
+        rf"x\cos({_num(c)}\pi x)",
+        (round(0.952 * half, 6),),
+        ((-half, half),),
+        _minima_1d(grad, f, -half, half),
+        {"c": c},
+        labels=("x",),
     )
 
 
@@ -96,7 +113,15 @@ def cubic() -> TestFunction:
         return 3 * np.asarray(x, dtype=float) ** 2
 
     return TestFunction(
-        "cubic", "cubic", 1, f, grad, "x^3", (1.0,), ((-1.2, 1.2),), (Minimum((0.0,), 0.0, "saddle"),),
+        "cubic",
+        "cubic",
+        1,
+        f,
+        grad,
+        "x^3",
+        (1.0,),
+        ((-1.2, 1.2),),
+        (Minimum((0.0,), 0.0, "saddle"),),
         labels=("x",),
     )
 
@@ -118,8 +143,16 @@ def single_weight(x: float = 100.0, y: float = 110.0) -> TestFunction:
     best = data_y / data_x
     lo, hi = min(0.0, best) - 0.5 * abs(best) - 0.5, max(0.0, best) + 0.5 * abs(best) + 0.5
     return TestFunction(
-        "single_weight", f"single_weight(x={_num(x)}, y={_num(y)})", 1, f, grad,
-        rf"({_num(x)}w - {_num(y)})^2", (0.0,), ((lo, hi),), (Minimum((best,), 0.0),), {"x": x, "y": y},
+        "single_weight",
+        f"single_weight(x={_num(x)}, y={_num(y)})",
+        1,
+        f,
+        grad,
+        rf"({_num(x)}w - {_num(y)})^2",
+        (0.0,),
+        ((lo, hi),),
+        (Minimum((best,), 0.0),),
+        {"x": x, "y": y},
         labels=("w",),
     )
 
@@ -155,8 +188,13 @@ def _quadratic(name: str, spec: str, formula: str, hessian: Array, **kwargs) -> 
 @register("bowl", "x1² + 2·x2²: a well-conditioned bowl")
 def bowl() -> TestFunction:
     return _quadratic(
-        "bowl", "bowl", "x_1^2 + 2x_2^2", np.diag([2.0, 4.0]), start=(-5.0, -2.0),
-        window=((-5.5, 1.5), (-2.5, 2.5)), minima=(Minimum((0.0, 0.0), 0.0),),
+        "bowl",
+        "bowl",
+        "x_1^2 + 2x_2^2",
+        np.diag([2.0, 4.0]),
+        start=(-5.0, -2.0),
+        window=((-5.5, 1.5), (-2.5, 2.5)),
+        minima=(Minimum((0.0, 0.0), 0.0),),
     )
 
 
@@ -175,10 +213,14 @@ def ravine(a: float = 0.1, b: float = 2.0, angle: float = 0.0) -> TestFunction:
         formula = rf"{_num(a)}u^2 + {_num(b)}v^2,\ (u, v) = x\ \mathrm{{rotated}}\ {_num(angle)}^\circ"
     half = 5.5
     return _quadratic(
-        "ravine", f"ravine(a={_num(a)}, b={_num(b)}, angle={_num(angle)})", formula, hessian,
+        "ravine",
+        f"ravine(a={_num(a)}, b={_num(b)}, angle={_num(angle)})",
+        formula,
+        hessian,
         start=(-5.0, -2.0),
         window=((-5.5, 1.5), (-2.5, 2.5)) if angle == 0 else ((-half, half), (-half, half)),
-        minima=(Minimum((0.0, 0.0), 0.0),), params={"a": a, "b": b, "angle": angle},
+        minima=(Minimum((0.0, 0.0), 0.0),),
+        params={"a": a, "b": b, "angle": angle},
     )
 
 
@@ -194,9 +236,17 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
         return pack(-2 * (a - x1) - 4 * b * x1 * inner, 2 * b * inner)
 
     return TestFunction(
-        "rosenbrock", f"rosenbrock(a={_num(a)}, b={_num(b)})", 2, f, grad,
-        rf"({_num(a)} - x_1)^2 + {_num(b)}(x_2 - x_1^2)^2", (-1.2, 1.0), ((-2.0, 2.0), (-1.0, 3.0)),
-        (Minimum((a, a * a), 0.0),), {"a": a, "b": b}, log_levels=True,
+        "rosenbrock",
+        f"rosenbrock(a={_num(a)}, b={_num(b)})",
+        2,
+        f,
+        grad,
+        rf"({_num(a)} - x_1)^2 + {_num(b)}(x_2 - x_1^2)^2",
+        (-1.2, 1.0),
+        ((-2.0, 2.0), (-1.0, 3.0)),
+        (Minimum((a, a * a), 0.0),),
+        {"a": a, "b": b},
+        log_levels=True,
     )
 
 
@@ -217,9 +267,16 @@ def beale() -> TestFunction:
         return pack(g1, g2)
 
     return TestFunction(
-        "beale", "beale", 2, f, grad,
+        "beale",
+        "beale",
+        2,
+        f,
+        grad,
         r"(1.5 - x_1 + x_1x_2)^2 + (2.25 - x_1 + x_1x_2^2)^2 + (2.625 - x_1 + x_1x_2^3)^2",
-        (1.0, 1.5), ((-4.5, 4.5), (-4.5, 4.5)), (Minimum((3.0, 0.5), 0.0),), log_levels=True,
+        (1.0, 1.5),
+        ((-4.5, 4.5), (-4.5, 4.5)),
+        (Minimum((3.0, 0.5), 0.0),),
+        log_levels=True,
     )
 
 
@@ -235,11 +292,23 @@ def himmelblau() -> TestFunction:
         b = x1 + x2 * x2 - 7
         return pack(4 * x1 * a + 2 * b, 2 * a + 4 * x2 * b)
 
-    guesses = [((3.0, 2.0), "global"), ((-2.805118, 3.131312), "global"),
-               ((-3.779310, -3.283186), "global"), ((3.584428, -1.848126), "global")]
+    guesses = [
+        ((3.0, 2.0), "global"),
+        ((-2.805118, 3.131312), "global"),
+        ((-3.779310, -3.283186), "global"),
+        ((3.584428, -1.848126), "global"),
+    ]
     return TestFunction(
-        "himmelblau", "himmelblau", 2, f, grad, r"(x_1^2 + x_2 - 11)^2 + (x_1 + x_2^2 - 7)^2",
-        (0.0, 0.0), ((-5.0, 5.0), (-5.0, 5.0)), _refined(grad, f, guesses), log_levels=True,
+        "himmelblau",
+        "himmelblau",
+        2,
+        f,
+        grad,
+        r"(x_1^2 + x_2 - 11)^2 + (x_1 + x_2^2 - 7)^2",
+        (0.0, 0.0),
+        ((-5.0, 5.0), (-5.0, 5.0)),
+        _refined(grad, f, guesses),
+        log_levels=True,
     )
 
 
@@ -256,8 +325,16 @@ def booth() -> TestFunction:
         return pack(2 * a + 4 * b, 4 * a + 2 * b)
 
     return TestFunction(
-        "booth", "booth", 2, f, grad, r"(x_1 + 2x_2 - 7)^2 + (2x_1 + x_2 - 5)^2", (-5.0, -5.0),
-        ((-10.0, 10.0), (-10.0, 10.0)), (Minimum((1.0, 3.0), 0.0),), log_levels=True,
+        "booth",
+        "booth",
+        2,
+        f,
+        grad,
+        r"(x_1 + 2x_2 - 7)^2 + (2x_1 + x_2 - 5)^2",
+        (-5.0, -5.0),
+        ((-10.0, 10.0), (-10.0, 10.0)),
+        (Minimum((1.0, 3.0), 0.0),),
+        log_levels=True,
     )
 
 
@@ -272,8 +349,15 @@ def rastrigin() -> TestFunction:
         return 2 * x + 20 * np.pi * np.sin(2 * np.pi * x)
 
     return TestFunction(
-        "rastrigin", "rastrigin", 2, f, grad, r"20 + \sum_i\ (x_i^2 - 10\cos 2\pi x_i)", (3.3, -2.6),
-        ((-5.12, 5.12), (-5.12, 5.12)), (Minimum((0.0, 0.0), 0.0),),
+        "rastrigin",
+        "rastrigin",
+        2,
+        f,
+        grad,
+        r"20 + \sum_i\ (x_i^2 - 10\cos 2\pi x_i)",
+        (3.3, -2.6),
+        ((-5.12, 5.12), (-5.12, 5.12)),
+        (Minimum((0.0, 0.0), 0.0),),
     )
 
 
@@ -300,17 +384,28 @@ def ackley() -> TestFunction:
         )
 
     return TestFunction(
-        "ackley", "ackley", 2, f, grad,
+        "ackley",
+        "ackley",
+        2,
+        f,
+        grad,
         r"-20e^{-0.2\sqrt{(x_1^2 + x_2^2)/2}} - e^{(\cos 2\pi x_1 + \cos 2\pi x_2)/2} + e + 20",
-        (3.5, -2.8), ((-5.0, 5.0), (-5.0, 5.0)), (Minimum((0.0, 0.0), 0.0),),
+        (3.5, -2.8),
+        ((-5.0, 5.0), (-5.0, 5.0)),
+        (Minimum((0.0, 0.0), 0.0),),
     )
 
 
 @register("saddle", "x1² − x2²: a saddle point, no minimum")
 def saddle() -> TestFunction:
     return _quadratic(
-        "saddle", "saddle", "x_1^2 - x_2^2", np.diag([2.0, -2.0]), start=(-2.0, 0.05),
-        window=((-2.5, 2.5), (-2.5, 2.5)), minima=(Minimum((0.0, 0.0), 0.0, "saddle"),),
+        "saddle",
+        "saddle",
+        "x_1^2 - x_2^2",
+        np.diag([2.0, -2.0]),
+        start=(-2.0, 0.05),
+        window=((-2.5, 2.5), (-2.5, 2.5)),
+        minima=(Minimum((0.0, 0.0), 0.0, "saddle"),),
     )
 
 
@@ -325,8 +420,15 @@ def monkey_saddle() -> TestFunction:
         return pack(3 * x1 * x1 - 3 * x2 * x2, -6 * x1 * x2)
 
     return TestFunction(
-        "monkey_saddle", "monkey_saddle", 2, f, grad, "x_1^3 - 3x_1x_2^2", (1.0, 0.05),
-        ((-1.5, 1.5), (-1.5, 1.5)), (Minimum((0.0, 0.0), 0.0, "saddle"),),
+        "monkey_saddle",
+        "monkey_saddle",
+        2,
+        f,
+        grad,
+        "x_1^3 - 3x_1x_2^2",
+        (1.0, 0.05),
+        ((-1.5, 1.5), (-1.5, 1.5)),
+        (Minimum((0.0, 0.0), 0.0, "saddle"),),
     )
 
 
@@ -341,13 +443,24 @@ def six_hump_camel() -> TestFunction:
         x1, x2 = _xy(x)
         return pack(8 * x1 - 8.4 * x1**3 + 2 * x1**5 + x2, x1 - 8 * x2 + 16 * x2**3)
 
-    guesses = [((0.0898, -0.7126), "global"), ((-0.0898, 0.7126), "global"),
-               ((-1.7036, 0.7961), "local"), ((1.7036, -0.7961), "local"),
-               ((-1.6071, -0.5687), "local"), ((1.6071, 0.5687), "local")]
+    guesses = [
+        ((0.0898, -0.7126), "global"),
+        ((-0.0898, 0.7126), "global"),
+        ((-1.7036, 0.7961), "local"),
+        ((1.7036, -0.7961), "local"),
+        ((-1.6071, -0.5687), "local"),
+        ((1.6071, 0.5687), "local"),
+    ]
     return TestFunction(
-        "six_hump_camel", "six_hump_camel", 2, f, grad,
-        r"(4 - 2.1x_1^2 + x_1^4/3)x_1^2 + x_1x_2 + (4x_2^2 - 4)x_2^2", (-1.5, 1.0),
-        ((-2.2, 2.2), (-1.2, 1.2)), _refined(grad, f, guesses),
+        "six_hump_camel",
+        "six_hump_camel",
+        2,
+        f,
+        grad,
+        r"(4 - 2.1x_1^2 + x_1^4/3)x_1^2 + x_1x_2 + (4x_2^2 - 4)x_2^2",
+        (-1.5, 1.0),
+        ((-2.2, 2.2), (-1.2, 1.2)),
+        _refined(grad, f, guesses),
     )
 
 
@@ -364,8 +477,15 @@ def styblinski_tang() -> TestFunction:
     low, high = -2.903534, 2.746803
     guesses = [((low, low), "global"), ((low, high), "local"), ((high, low), "local"), ((high, high), "local")]
     return TestFunction(
-        "styblinski_tang", "styblinski_tang", 2, f, grad, r"\frac{1}{2}\sum_i\ (x_i^4 - 16x_i^2 + 5x_i)",
-        (4.5, 4.5), ((-5.0, 5.0), (-5.0, 5.0)), _refined(grad, f, guesses),
+        "styblinski_tang",
+        "styblinski_tang",
+        2,
+        f,
+        grad,
+        r"\frac{1}{2}\sum_i\ (x_i^4 - 16x_i^2 + 5x_i)",
+        (4.5, 4.5),
+        ((-5.0, 5.0), (-5.0, 5.0)),
+        _refined(grad, f, guesses),
     )
 
 
@@ -391,7 +511,16 @@ def two_layer(x: float = 100.0, y: float = 110.0) -> TestFunction:
         k = math.sqrt(-data_y / data_x)
         minima = (Minimum((k, -k), 0.0), Minimum((-k, k), 0.0))
     return TestFunction(
-        "two_layer", f"two_layer(x={_num(x)}, y={_num(y)})", 2, f, grad, rf"({_num(x)}w_1w_2 - {_num(y)})^2",
-        (-1.5, 0.5), ((-2.0, 2.0), (-2.0, 2.0)), (*minima, Minimum((0.0, 0.0), float(data_y**2), "saddle")),
-        {"x": x, "y": y}, log_levels=True, labels=("w_1", "w_2"),
+        "two_layer",
+        f"two_layer(x={_num(x)}, y={_num(y)})",
+        2,
+        f,
+        grad,
+        rf"({_num(x)}w_1w_2 - {_num(y)})^2",
+        (-1.5, 0.5),
+        ((-2.0, 2.0), (-2.0, 2.0)),
+        (*minima, Minimum((0.0, 0.0), float(data_y**2), "saddle")),
+        {"x": x, "y": y},
+        log_levels=True,
+        labels=("w_1", "w_2"),
     )

@@ -42,10 +42,20 @@ def thermometer(scale: float = 1.0) -> TestFunction:
     lo = np.minimum(start, best)
     hi = np.maximum(start, best)
     pad = np.maximum(0.25 * (hi - lo), 1.0)
-    window = tuple((float(a), float(b)) for a, b in zip(lo - pad, hi + pad))
+    window = tuple((float(a), float(b)) for a, b in zip(lo - pad, hi + pad, strict=True))
     return TestFunction(
-        "thermometer", f"thermometer(scale={scale:g})", 2, f, grad,
-        rf"\frac{{1}}{{11}}\sum_i\ (w \cdot {scale:g}u_i + b - c_i)^2", start, window,
-        (Minimum(best_point, float(f(np.asarray(best_point)))),), {"scale": scale}, log_levels=True,
-        n_samples=len(CELSIUS), batch_grad=batch_grad, labels=("w", "b"),
+        "thermometer",
+        f"thermometer(scale={scale:g})",
+        2,
+        f,
+        grad,
+        rf"\frac{{1}}{{11}}\sum_i\ (w \cdot {scale:g}u_i + b - c_i)^2",
+        start,
+        window,
+        (Minimum(best_point, float(f(np.asarray(best_point)))),),
+        {"scale": scale},
+        log_levels=True,
+        n_samples=len(CELSIUS),
+        batch_grad=batch_grad,
+        labels=("w", "b"),
     )

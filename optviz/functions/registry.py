@@ -126,6 +126,7 @@ def register(name: str, description: str = "") -> Callable[[Callable[..., TestFu
             for p in inspect.signature(factory).parameters.values()
             if p.default is not inspect.Parameter.empty
         }
+
         @functools.lru_cache(maxsize=64)
         def build(**params: float) -> TestFunction:
             return dataclasses.replace(factory(**params), description=description)
@@ -170,7 +171,9 @@ def get(spec: str | TestFunction) -> TestFunction:
         if key not in entry.defaults:
             raise UnknownNameError(f"parameter of {name}", key, entry.defaults)
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-            raise HyperparameterError(f"{name}: {key}={value!r} must be a finite number, e.g. {key}={entry.defaults[key]}")
+            raise HyperparameterError(
+                f"{name}: {key}={value!r} must be a finite number, e.g. {key}={entry.defaults[key]}"
+            )
     params = {k: float(v) for k, v in {**entry.defaults, **kwargs}.items()}
     return entry.factory(**params)
 

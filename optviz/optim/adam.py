@@ -115,8 +115,13 @@ def adamw(
     :func:`adam`'s, with ``weight_decay`` defaulting to 1e-2 as in torch.
     """
     return adam(
-        betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
-        decoupled_weight_decay=True, eps_root=eps_root,
+        betas=betas,
+        eps=eps,
+        weight_decay=weight_decay,
+        amsgrad=amsgrad,
+        maximize=maximize,
+        decoupled_weight_decay=True,
+        eps_root=eps_root,
     )
 
 

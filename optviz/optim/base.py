@@ -69,7 +69,9 @@ def in_range(name: str, value: Hyper, low: float, high: float = math.inf, *, hig
     array = np.asarray(value)
     ok = np.all(array >= low) and (np.all(array < high) if high_open else np.all(array <= high))
     if not ok:
-        bound = f"[{low:g}, {high:g})" if high_open else (f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]")
+        bound = (
+            f"[{low:g}, {high:g})" if high_open else (f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]")
+        )
         raise HyperparameterError(f"invalid {name}: {_show(value)}; it must be {bound}")
     return value
 
@@ -93,10 +95,7 @@ def lerp(start: Array, end: Array, weight: Hyper) -> Array:
     """torch.lerp's arithmetic, term for term, so paths match torch to the last bit where it can."""
     if isinstance(weight, float):
         return start + weight * (end - start) if abs(weight) < 0.5 else end - (end - start) * (1 - weight)
-    return np.where(
-        np.abs(weight) < 0.5, start + weight * (end - start), end - (end - start) * (1 - weight)
-    )
-
+    return np.where(np.abs(weight) < 0.5, start + weight * (end - start), end - (end - start) * (1 - weight))
 
 
 def power(base: Hyper, exponent: Hyper) -> Hyper:

@@ -32,7 +32,7 @@ def radam(
         & \rho_\infty \leftarrow 2/(1 - \beta_2) - 1,\quad
           \rho_t \leftarrow \rho_\infty - 2t\beta_2^t / (1 - \beta_2^t) \\
         & \text{if } \rho_t > 5:\ r_t \leftarrow \sqrt{\frac{(\rho_t - 4)(\rho_t - 2)\rho_\infty}
-          {(\rho_\infty - 4)(\rho_\infty - 2)\rho_t}},\ 
+          {(\rho_\infty - 4)(\rho_\infty - 2)\rho_t}},
           \theta_t \leftarrow \theta_{t-1} - \gamma \frac{m_t}{1 - \beta_1^t}
           \frac{\sqrt{1 - \beta_2^t}}{\sqrt{v_t} + \epsilon} r_t \\
         & \text{else}:\ \theta_t \leftarrow \theta_{t-1} - \gamma \frac{m_t}{1 - \beta_1^t}

@@ -56,9 +56,7 @@ _ENTRIES = [
     OptimizerEntry("gd", sgd, 1e-3, {}, "gradient descent: θ ← θ − lr·g", "SGD"),
     OptimizerEntry("sgd", sgd, 1e-3, {}, "alias of gd; with momentum/nesterov/dampening options", "SGD"),
     OptimizerEntry("momentum", sgd, 1e-3, {"momentum": 0.9}, "SGD with heavy-ball momentum 0.9", "SGD"),
-    OptimizerEntry(
-        "nesterov", sgd, 1e-3, {"momentum": 0.9, "nesterov": True}, "SGD with Nesterov momentum 0.9", "SGD"
-    ),
+    OptimizerEntry("nesterov", sgd, 1e-3, {"momentum": 0.9, "nesterov": True}, "SGD with Nesterov momentum 0.9", "SGD"),
     OptimizerEntry("adagrad", adagrad, 1e-2, {}, "per-coordinate steps from the sum of squared gradients", "Adagrad"),
     OptimizerEntry("rmsprop", rmsprop, 1e-2, {}, "per-coordinate steps from a running average of g²", "RMSprop"),
     OptimizerEntry("adadelta", adadelta, 1.0, {}, "RMSprop with step sizes in the parameters' units", "Adadelta"),

@@ -94,6 +94,8 @@ def rmsprop(
                 new_params = np.where(np.asarray(momentum) > 0, new_params, params - lr * grad / avg)
         else:
             new_params = params - lr * grad / avg
-        return new_params, RMSpropState(step=state.step + 1, square_avg=square_avg, momentum_buffer=buf, grad_avg=grad_avg)
+        return new_params, RMSpropState(
+            step=state.step + 1, square_avg=square_avg, momentum_buffer=buf, grad_avg=grad_avg
+        )
 
     return Stepper(init, update)
