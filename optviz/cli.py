@@ -42,6 +42,10 @@ def user_errors() -> Iterator[None]:
             raise
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
+    except KeyboardInterrupt:
+        # files are written under temporary names, so nothing partial is left behind
+        err_console.print("[yellow]interrupted[/]: finished outputs were kept, no partial file was written")
+        raise typer.Exit(code=130) from None
 
 
 def _version(value: bool) -> None:
@@ -242,9 +246,25 @@ def _list_table(what: ListWhat) -> Table:
     return table
 
 
-def main() -> None:
-    """Console entry point."""
-    app()
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: usage errors become one line on stderr with exit code 2."""
+    # typer >= 0.29 vendors click; its usage errors are only reachable from this module
+    from typer import rich_utils
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        rich_utils.rich_format_error(exc)  # prints the help
+        return 2
+    except UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        err_console.print(f"[bold red]error:[/] {exc.format_message()}{hint}", highlight=False, soft_wrap=True)
+        return 2
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("[yellow]interrupted[/]")
+        return 130
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
