@@ -104,7 +104,7 @@ def run_table(batch: Any, fn: Any) -> Table:
     ]:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for traj in batch:
-        point = ", ".join(f"{v:.6f}" for v in traj.final)
+        point = ", ".join(f"{v:.6f}" if abs(v) < 1e5 else f"{v:.3g}" for v in traj.final)
         distance = float(fn.nearest_minimum_distance(traj.final)) if len(traj.points) else float("nan")
         diverged = f"[red]step {traj.diverged_at}[/]" if traj.diverged else "—"
         table.add_row(
