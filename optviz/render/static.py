@@ -12,6 +12,7 @@ changes after the background is grabbed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +22,13 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgb
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
-from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 from optviz.functions import TestFunction
 from optviz.output import atomic_path
@@ -67,10 +69,11 @@ class Scene:
     main: Axes
     panels: dict[str, Axes]
     runs: list[RunArt]
-    counter: Text | None
+    counter: StepCounter | None
     steps: int
     options: Options
     is3d: bool = False
+    markers: list[Artist] = field(default_factory=list)  # start and minima markers, drawn over the paths
 
     def update(self, k: int) -> None:
         """Show every run's first ``k`` updates (``points[0..k]``); runs that stopped earlier show all."""
@@ -88,14 +91,16 @@ class Scene:
                 if head is not None:
                     head.set_data(steps[max(j - 1, 0) : j], values[max(j - 1, 0) : j])
         if self.counter is not None:
-            self.counter.set_text(f"step {k} / {self.steps}")
+            self.counter.step = k
 
     @property
     def animated(self) -> list[Artist]:
-        """The artists that change from frame to frame, in drawing order."""
-        out: list[Artist] = []
-        for run in self.runs:
-            out.append(run.path)
+        """The artists drawn over the background in each frame, in a full draw's order.
+
+        Besides the moving ones this holds the start and minima markers: they sit above the paths,
+        so they must be redrawn after them (a full ``canvas.draw`` sorts by zorder the same way).
+        """
+        out: list[Artist] = [run.path for run in self.runs] + self.markers
         for run in self.runs:
             if run.head is not None:
                 out.append(run.head)
@@ -103,7 +108,7 @@ class Scene:
             out.extend(run.panel_heads.values())
         if self.counter is not None:
             out.append(self.counter)
-        return out
+        return sorted(out, key=lambda artist: artist.get_zorder())
 
 
 def _set_path(line: Any, xy: np.ndarray, is3d: bool) -> None:
@@ -111,6 +116,81 @@ def _set_path(line: Any, xy: np.ndarray, is3d: bool) -> None:
         line.set_data_3d(xy[:, 0], xy[:, 1], xy[:, 2])
     else:
         line.set_data(xy[:, 0], xy[:, 1])
+
+
+class StepCounter(Artist):
+    """``step k / K`` in the title band: the words are drawn once with the background, the number
+    is pasted from digit bitmaps rendered once.
+
+    matplotlib 3.11 lays out and rasterises every glyph of a new string on each draw (~1.5 ms
+    for this label, more than all the paths of a frame together); digits are tabular in DejaVu
+    Sans, so pasting cached digit cells at multiples of one advance looks the same.
+    """
+
+    def __init__(self, fig: Figure, xy: tuple[float, float], steps: int, font_pt: float, color: str):
+        super().__init__()
+        self.step = 0
+        self.set_animated(True)
+        renderer = fig.canvas.get_renderer()
+        prop = FontProperties(size=font_pt)
+        self._digits = len(str(steps))
+        self._advance = renderer.get_text_width_height_descent("0", prop, False)[0]
+        x_right, y_base = xy[0] * fig.bbox.width, xy[1] * fig.bbox.height
+        suffix = fig.text(xy[0], xy[1], f"/ {steps}", ha="right", va="baseline", fontproperties=prop, color=color)
+        space = 0.6 * self._advance
+        self._right = x_right - suffix.get_window_extent(renderer).width - space
+        prefix_right = self._right - self._digits * self._advance - space
+        fig.text(
+            prefix_right / fig.bbox.width, xy[1], "step", ha="right", va="baseline", fontproperties=prop, color=color
+        )
+        self._cells, self._baseline = _digit_cells(prop, fig.dpi, self._advance)
+        self._rgb = np.array([round(255 * c) for c in to_rgb(color)], dtype=np.uint8)
+        self._y = y_base
+        fig.add_artist(self)
+
+    def _image(self) -> np.ndarray:
+        text = str(self.step).rjust(self._digits)[-self._digits :]
+        cell_h, cell_w = self._cells[0].shape
+        width = math.ceil(self._digits * self._advance) + cell_w
+        image = np.empty((cell_h, width, 4), dtype=np.uint8)
+        image[..., :3] = self._rgb
+        alpha = image[..., 3]
+        alpha[:] = 0
+        for i, char in enumerate(text):
+            if char != " ":
+                x = round(i * self._advance)
+                # one colour for all: where neighbouring cells overlap, coverage combines by max
+                np.maximum(alpha[:, x : x + cell_w], self._cells[int(char)], out=alpha[:, x : x + cell_w])
+        return image
+
+    def draw(self, renderer: Any) -> None:
+        if not self.get_visible():
+            return
+        image = self._image()
+        x = round(self._right - self._digits * self._advance) - _CELL_PAD
+        y = round(self._y - (image.shape[0] - self._baseline))
+        gc = renderer.new_gc()
+        renderer.draw_image(gc, x, y, np.ascontiguousarray(image[::-1]))  # bottom row first
+        gc.restore()
+        self.stale = False
+
+
+#: pixels of room on each side of a digit cell: glyphs may overhang their advance
+_CELL_PAD = 3
+
+
+def _digit_cells(prop: FontProperties, dpi: float, advance: float) -> tuple[list[np.ndarray], int]:
+    """Coverage (alpha) cells of the digits 0-9 and the baseline row in them."""
+    size_px = prop.get_size_in_points() * dpi / 72
+    height = math.ceil(1.5 * size_px) + 2
+    baseline = math.ceil(1.15 * size_px) + 1
+    width = math.ceil(advance) + 2 * _CELL_PAD
+    cells = []
+    for digit in "0123456789":
+        renderer = RendererAgg(width, height, dpi)
+        renderer.draw_text(renderer.new_gc(), _CELL_PAD, baseline, digit, prop, 0)
+        cells.append(np.asarray(renderer.buffer_rgba())[..., 3].copy())
+    return cells, baseline
 
 
 # --------------------------------------------------------------------------------------------- build
@@ -153,29 +233,17 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: Options,
         else:
             _draw_contours(main, fn, limits, levels, theme)
             xy_of = _path_2d(limits)
-    _draw_minima(main, fn, theme, is3d, xy_of)
+    markers = _draw_minima(main, fn, theme, xy_of, animated)
 
     runs = [
         _add_run(main, traj, color, label, xy_of(traj.points, traj.loss), opts, animated)
         for traj, color, label in zip(trajs, colors, labels, strict=True)
     ]
-    _draw_starts(main, runs, theme, is3d)
+    markers += _draw_starts(main, runs, theme, animated)
     panels = _add_panels(fig, layout.panels, runs, opts, steps, animated)
     _add_title(fig, fn, opts, layout)
-    counter = None
-    if animated:
-        counter = fig.text(
-            layout.counter_xy[0],
-            layout.counter_xy[1],
-            "",
-            ha="right",
-            va="center",
-            fontsize=opts.font_pt,
-            color=theme.muted,
-            animated=True,
-            family="monospace",
-        )
-    scene = Scene(fig, canvas, main, panels, runs, counter, steps, opts, is3d)
+    counter = StepCounter(fig, layout.counter_xy, steps, opts.font_pt, theme.muted) if animated else None
+    scene = Scene(fig, canvas, main, panels, runs, counter, steps, opts, is3d, markers)
     if not animated:
         scene.update(steps)
         _draw_ends(main, runs, theme, is3d)
@@ -360,18 +428,20 @@ def _draw_curve(ax: Axes, fn: TestFunction, limits: np.ndarray, theme: Theme):
     return xy_of
 
 
-def _draw_minima(ax: Axes, fn: TestFunction, theme: Theme, is3d: bool, xy_of) -> None:
+def _draw_minima(ax: Axes, fn: TestFunction, theme: Theme, xy_of, animated: bool) -> list[Artist]:
     style = {
         "global": {"marker": "*", "ms": 16},
         "local": {"marker": "o", "ms": 8},
         "saddle": {"marker": "X", "ms": 10},
     }
+    out = []
     for minimum in fn.minima:
         xy = xy_of(np.asarray(minimum.point, dtype=float)[None, :], np.array([minimum.value]))
         if not len(xy) or not _inside(ax, xy[0]):
             continue
-        ax.plot(
+        out += ax.plot(
             *xy.T,
+            animated=animated,
             ls="none",
             mfc=theme.marker,
             mec=theme.foreground,
@@ -379,6 +449,7 @@ def _draw_minima(ax: Axes, fn: TestFunction, theme: Theme, is3d: bool, xy_of) ->
             zorder=10,
             **style.get(minimum.kind, style["local"]),
         )
+    return out
 
 
 def _inside(ax: Axes, xy: np.ndarray) -> bool:
@@ -422,7 +493,8 @@ def _add_run(
     return run
 
 
-def _draw_starts(ax: Axes, runs: list[RunArt], theme: Theme, is3d: bool) -> None:
+def _draw_starts(ax: Axes, runs: list[RunArt], theme: Theme, animated: bool) -> list[Artist]:
+    out = []
     seen: set[tuple[float, ...]] = set()
     for run in runs:
         if not len(run.xy):
@@ -431,7 +503,18 @@ def _draw_starts(ax: Axes, runs: list[RunArt], theme: Theme, is3d: bool) -> None
         if key in seen:
             continue
         seen.add(key)
-        ax.plot(*run.xy[:1].T, ls="none", marker="s", ms=9, mfc=theme.marker, mec=theme.foreground, mew=1.4, zorder=7)
+        out += ax.plot(
+            *run.xy[:1].T,
+            ls="none",
+            marker="s",
+            ms=9,
+            mfc=theme.marker,
+            mec=theme.foreground,
+            mew=1.4,
+            zorder=7,
+            animated=animated,
+        )
+    return out
 
 
 def _draw_ends(ax: Axes, runs: list[RunArt], theme: Theme, is3d: bool) -> None:
@@ -584,6 +667,8 @@ def _add_panels(fig: Figure, rects, runs: list[RunArt], opts: Options, steps: in
         log, ylim = _panel_scale(name, [v for _, v in series])
         if log:
             ax.set_yscale("log")
+            ax.yaxis.set_minor_locator(NullLocator())  # minor ticks clutter a small panel (and cost ~50 ms)
+            ax.yaxis.set_major_formatter(FuncFormatter(_power_label))
         ax.set_ylim(*ylim)
         ax.set_xlim(-0.01 * steps, 1.01 * steps)
         ax.grid(True, lw=0.6)
@@ -604,6 +689,20 @@ def _add_panels(fig: Figure, rects, runs: list[RunArt], opts: Options, steps: in
                     [], [], ls="none", marker="o", ms=6, color=run.color, animated=True, zorder=4
                 )[0]
     return panels
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_label(value: float, pos: int | None = None) -> str:
+    """``10⁻³`` in plain Unicode: matplotlib's log labels are mathtext, whose parser costs ~5 ms a label."""
+    del pos
+    if value <= 0 or not np.isfinite(value):
+        return ""
+    exponent = np.log10(value)
+    if abs(exponent - round(exponent)) > 1e-9:
+        return f"{value:g}"
+    return "10" + str(round(exponent)).translate(_SUPERSCRIPT)
 
 
 def _far_values(ylim: tuple[float, float], log: bool) -> list[float]:
