@@ -114,6 +114,9 @@ def run_table(batch: Any, fn: Any) -> Table:
     return table
 
 
+_PICTURES = "Pictures and animations (with --out)"
+
+
 class ListWhat(str, Enum):
     functions = "functions"
     optimizers = "optimizers"
@@ -147,8 +150,35 @@ def run_command(
     export: Annotated[
         Path | None, typer.Option("--export", help="Save the trajectory as .csv, .json or .npz (one file per run).")
     ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Draw the runs: .png, .svg, .pdf (picture) or .gif, .mp4 (animation).", rich_help_panel=_PICTURES
+        ),
+    ] = None,
+    panels: Annotated[
+        str, typer.Option("--panels", help="Side panels: comma list of loss, grad_norm, lr, or none.", rich_help_panel=_PICTURES)
+    ] = "loss",
+    view: Annotated[
+        str, typer.Option("--view", help="contour (2-D map, or 1-D curve) or surface (3-D).", rich_help_panel=_PICTURES)
+    ] = "contour",
+    size: Annotated[
+        str, typer.Option("--size", help="16:9 (1280x720), 4:3, square or WIDTHxHEIGHT.", rich_help_panel=_PICTURES)
+    ] = "16:9",
+    theme: Annotated[str, typer.Option("--theme", help="light or dark.", rich_help_panel=_PICTURES)] = "light",
+    dpi: Annotated[
+        float | None,
+        typer.Option("--dpi", help="Text scale (default: 100 at 1280x720; higher = larger text).", rich_help_panel=_PICTURES),
+    ] = None,
+    frames: Annotated[
+        int, typer.Option("--frames", help="Animations: at most this many frames (steps are sampled).", rich_help_panel=_PICTURES)
+    ] = 100,
+    fps: Annotated[float, typer.Option("--fps", help="Animations: frames per second.", rich_help_panel=_PICTURES)] = 10.0,
+    hold: Annotated[
+        float, typer.Option("--hold", help="Animations: seconds the last frame stays.", rich_help_panel=_PICTURES)
+    ] = 1.5,
 ) -> None:
-    """Run optimizers on a function and print where they end up.
+    """Run optimizers on a function, print where they end up, and draw them with --out.
 
     [bold]Examples[/]
 
@@ -157,6 +187,8 @@ def run_command(
       optviz run --fn rosenbrock --opt adam --opt nesterov --lr 1e-3 --steps 2000 --start=-1.5,2
       optviz run --fn thermometer --opt gd --lr 1e-2 --steps 5000 --export fit.csv
       optviz run --fn ravine --opt adam -p betas=0.8,0.99 --schedule cosine
+      optviz run --fn ravine --opt gd --opt momentum --opt adam --lr 0.4 --out ravine.gif
+      optviz run --fn rosenbrock --opt adam --lr 0.01 --steps 300 --out rosen.png --view surface --theme dark
     """
     with user_errors():
         from optviz import api
@@ -167,6 +199,14 @@ def run_command(
         if export is not None:  # before running, so a typo costs nothing
             check_output(export, EXPORT_SUFFIXES, "export")
         function = get_function(fn)
+        picture = {
+            "panels": panels, "view": view, "size": size, "theme": theme, "dpi": dpi, "frames": frames, "fps": fps,
+            "hold": hold,
+        }
+        if out is not None:
+            from optviz import render
+
+            render.check_target(out, function, **picture)
         batch = api.run_batch(
             function, opt or ["gd"], lr or None, steps, start, schedule=schedule, clip_norm=clip_norm,
             clip_value=clip_value, noise=noise, batch_size=batch_size, seed=seed, **_parse_hyper(param or []),
@@ -182,6 +222,8 @@ def run_command(
         if export is not None:
             for path in _export(batch, export):
                 console.print(f"wrote {path}")
+        if out is not None:
+            console.print(f"wrote {render.render(batch, function, out, **picture)}")
 
 
 def _export(batch: Any, export: Path) -> list[Path]:

@@ -19,6 +19,7 @@ import importlib.util
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from optviz.errors import OutputError
 from optviz.functions import TestFunction
@@ -46,6 +47,7 @@ __all__ = [
     "VIEWS",
     "Options",
     "check_options",
+    "check_target",
     "render",
 ]
 
@@ -99,16 +101,12 @@ def render(
     """
     fn = get_function(fn)
     trajs = [trajectories] if isinstance(trajectories, Trajectory) else list(trajectories)
-    options = check_options(
-        panels=panels, view=view, size=size, theme=theme, dpi=dpi, frames=frames, fps=fps, hold=hold, title=title
+    path, options = check_target(
+        out, fn, panels=panels, view=view, size=size, theme=theme, dpi=dpi, frames=frames, fps=fps, hold=hold,
+        title=title,
     )
-    _check_runs(trajs, fn, options)
-    path = Path(out)
-    suffix = path.suffix.lower()
-    if suffix == ".mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
-        raise OutputError(f"{path.name}: MP4 needs imageio-ffmpeg; pip install 'optviz[mp4]', or write a .gif")
-    path = check_output(path, SUFFIXES, "output")
-    if suffix in ANIMATED_SUFFIXES:
+    _check_runs(trajs, fn)
+    if path.suffix.lower() in ANIMATED_SUFFIXES:
         from optviz.render.animate import save_animation
 
         return save_animation(trajs, fn, path, options)
@@ -117,7 +115,34 @@ def render(
     return save_static(trajs, fn, path, options)
 
 
-def _check_runs(trajs: list[Trajectory], fn: TestFunction, options: Options) -> None:
+def check_target(out: str | os.PathLike, fn: str | TestFunction, **settings: Any) -> tuple[Path, Options]:
+    """Check an output path and the render settings for ``fn`` before any work is done.
+
+    The CLI calls this before running the optimizers, so a typo in ``--out`` or ``--size`` costs
+    nothing. Creates the output folder if needed.
+
+    Args:
+        out: the output file.
+        fn: the function that will be drawn.
+        **settings: :func:`render`'s keyword arguments (``panels``, ``view``, ``size``, ...).
+
+    Returns:
+        The output path and the checked :class:`Options`.
+
+    Raises:
+        OptvizError: as :func:`render`.
+    """
+    fn = get_function(fn)
+    options = check_options(**settings)
+    if options.view == "surface" and fn.dim != 2:
+        raise OutputError(f"--view surface needs a 2-D function; {fn.name} is {fn.dim}-D, use --view contour")
+    path = Path(out)
+    if path.suffix.lower() == ".mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
+        raise OutputError(f"{path.name}: MP4 needs imageio-ffmpeg; pip install 'optviz[mp4]', or write a .gif")
+    return check_output(path, SUFFIXES, "output"), options
+
+
+def _check_runs(trajs: list[Trajectory], fn: TestFunction) -> None:
     if not trajs:
         raise OutputError("nothing to draw: give at least one trajectory")
     for traj in trajs:
@@ -128,5 +153,3 @@ def _check_runs(trajs: list[Trajectory], fn: TestFunction, options: Options) -> 
                 f"a run with {traj.points.shape[-1]}-D points cannot be drawn on {fn.spec} ({fn.dim}-D); "
                 "pass the function the runs used"
             )
-    if options.view == "surface" and fn.dim != 2:
-        raise OutputError(f"--view surface needs a 2-D function; {fn.spec} is {fn.dim}-D, use --view contour")
