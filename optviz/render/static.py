@@ -717,8 +717,7 @@ def _panel_scale(name: str, values: list[np.ndarray]) -> tuple[bool, tuple[float
 
     A run that blows up (diverged, or finite but growing to 1e60) would squash every other curve
     flat, so each run's contribution to the top is capped: three decades above its start on a log
-    scale, ten times the largest start-to-minimum drop on a linear one. Its curve leaves through
-    the top instead.
+    scale, twice the span of the calm runs on a linear one. Its curve leaves the panel instead.
     """
     finite = [v[np.isfinite(v)] for v in values]
     finite = [v for v in finite if v.size]
@@ -729,10 +728,15 @@ def _panel_scale(name: str, values: list[np.ndarray]) -> tuple[bool, tuple[float
         hi = float(allv.max())
         return False, (0.0, 1.08 * hi if hi > 0 else 1.0)
     lo = float(allv.min())
-    if lo > 0 and allv.max() / lo > 10:
+    if lo > 0 and allv.max() > 10 * lo:
         hi = max(min(float(v.max()), float(v[0]) * 1e3) for v in finite)
-        return True, (lo / 2.0, hi * 2.0)
-    drop = max(float(v[0] - v.min()) for v in finite) or max(abs(float(v[0])) for v in finite) or 1.0
-    hi = max(min(float(v.max()), float(v[0]) + 10 * drop) for v in finite)
+        return True, (lo / 2.0, min(hi * 2.0, 1e308))
+    # linear: limits from the runs that stay within a millionfold of where they started; a run that
+    # blows up (cubic falling to -1e300) may only stretch them by twice their span
+    calm = [v for v in finite if abs(v[-1]) <= 1e6 * (abs(v[0]) + 1)] or [v[: max(2, len(v) // 5)] for v in finite]
+    calm_all = np.concatenate(calm)
+    lo, hi = float(calm_all.min()), float(calm_all.max())
+    span = hi - lo if hi > lo else max(abs(hi), 1.0) * 0.1
+    lo, hi = max(float(allv.min()), lo - 2 * span), min(float(allv.max()), hi + 2 * span)
     pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.1
     return False, (lo - pad, hi + pad)
