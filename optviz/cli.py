@@ -99,8 +99,13 @@ def run_table(batch: Any, fn: Any) -> Table:
     """The summary table of a batch of runs."""
     table = Table(title=f"{fn.spec}: {len(batch)} run{'s' * (len(batch) != 1)}", title_justify="left")
     for column, justify in [
-        ("optimizer", "left"), ("lr", "right"), ("final point", "right"), ("final loss", "right"),
-        ("to nearest min", "right"), ("steps", "right"), ("diverged at", "right"),
+        ("optimizer", "left"),
+        ("lr", "right"),
+        ("final point", "right"),
+        ("final loss", "right"),
+        ("to nearest min", "right"),
+        ("steps", "right"),
+        ("diverged at", "right"),
     ]:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for traj in batch:
@@ -108,8 +113,13 @@ def run_table(batch: Any, fn: Any) -> Table:
         distance = float(fn.nearest_minimum_distance(traj.final)) if len(traj.points) else float("nan")
         diverged = f"[red]step {traj.diverged_at}[/]" if traj.diverged else "—"
         table.add_row(
-            traj.settings["opt"], f"{traj.settings['lr']:g}", f"({point})", _fmt(traj.final_loss if len(traj.loss) else float("nan")),
-            _fmt(distance), str(traj.steps), diverged,
+            traj.settings["opt"],
+            f"{traj.settings['lr']:g}",
+            f"({point})",
+            _fmt(traj.final_loss if len(traj.loss) else float("nan")),
+            _fmt(distance),
+            str(traj.steps),
+            diverged,
         )
     return table
 
@@ -128,24 +138,35 @@ def run_command(
     fn: Annotated[str, typer.Option("--fn", "-f", help="Function spec, e.g. ravine or 'ravine(angle=30)'.")] = "ravine",
     opt: Annotated[
         list[str] | None,
-        typer.Option("--opt", "-o", help="Optimizer spec; repeat to compare, e.g. --opt adam --opt 'sgd(momentum=0.9)'."),
+        typer.Option(
+            "--opt", "-o", help="Optimizer spec; repeat to compare, e.g. --opt adam --opt 'sgd(momentum=0.9)'."
+        ),
     ] = None,
     lr: Annotated[
         list[float] | None, typer.Option("--lr", help="Learning rate (repeatable); default: torch's for the optimizer.")
     ] = None,
     steps: Annotated[int, typer.Option("--steps", "-n", help="Number of updates.")] = 50,
-    start: Annotated[str | None, typer.Option("--start", help="Start point, e.g. --start=-5,-2 (default: the function's).")] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Start point, e.g. --start=-5,-2 (default: the function's).")
+    ] = None,
     param: Annotated[
         list[str] | None,
         typer.Option("--param", "-p", help="Hyperparameter NAME=VALUE for every optimizer, or OPT.NAME=VALUE for one."),
     ] = None,
     schedule: Annotated[
-        str | None, typer.Option("--schedule", help="LR schedule, e.g. cosine, 'step(step_size=10, gamma=0.5)', 'warmup(steps=5)+cosine'.")
+        str | None,
+        typer.Option(
+            "--schedule", help="LR schedule, e.g. cosine, 'step(step_size=10, gamma=0.5)', 'warmup(steps=5)+cosine'."
+        ),
     ] = None,
     clip_norm: Annotated[float | None, typer.Option("--clip-norm", help="Clip each gradient to this L2 norm.")] = None,
-    clip_value: Annotated[float | None, typer.Option("--clip-value", help="Clamp gradient coordinates to ±VALUE.")] = None,
+    clip_value: Annotated[
+        float | None, typer.Option("--clip-value", help="Clamp gradient coordinates to ±VALUE.")
+    ] = None,
     noise: Annotated[float, typer.Option("--noise", help="Std of Gaussian noise added to gradients.")] = 0.0,
-    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Minibatch size (data losses: thermometer).")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", help="Minibatch size (data losses: thermometer).")
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for noise and minibatches.")] = 0,
     export: Annotated[
         Path | None, typer.Option("--export", help="Save the trajectory as .csv, .json or .npz (one file per run).")
@@ -153,11 +174,16 @@ def run_command(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="Draw the runs: .png, .svg, .pdf (picture) or .gif, .mp4 (animation).", rich_help_panel=_PICTURES
+            "--out",
+            help="Draw the runs: .png, .svg, .pdf (picture) or .gif, .mp4 (animation).",
+            rich_help_panel=_PICTURES,
         ),
     ] = None,
     panels: Annotated[
-        str, typer.Option("--panels", help="Side panels: comma list of loss, grad_norm, lr, or none.", rich_help_panel=_PICTURES)
+        str,
+        typer.Option(
+            "--panels", help="Side panels: comma list of loss, grad_norm, lr, or none.", rich_help_panel=_PICTURES
+        ),
     ] = "loss",
     view: Annotated[
         str, typer.Option("--view", help="contour (2-D map, or 1-D curve) or surface (3-D).", rich_help_panel=_PICTURES)
@@ -168,12 +194,19 @@ def run_command(
     theme: Annotated[str, typer.Option("--theme", help="light or dark.", rich_help_panel=_PICTURES)] = "light",
     dpi: Annotated[
         float | None,
-        typer.Option("--dpi", help="Text scale (default: 100 at 1280x720; higher = larger text).", rich_help_panel=_PICTURES),
+        typer.Option(
+            "--dpi", help="Text scale (default: 100 at 1280x720; higher = larger text).", rich_help_panel=_PICTURES
+        ),
     ] = None,
     frames: Annotated[
-        int, typer.Option("--frames", help="Animations: at most this many frames (steps are sampled).", rich_help_panel=_PICTURES)
+        int,
+        typer.Option(
+            "--frames", help="Animations: at most this many frames (steps are sampled).", rich_help_panel=_PICTURES
+        ),
     ] = 100,
-    fps: Annotated[float, typer.Option("--fps", help="Animations: frames per second.", rich_help_panel=_PICTURES)] = 10.0,
+    fps: Annotated[
+        float, typer.Option("--fps", help="Animations: frames per second.", rich_help_panel=_PICTURES)
+    ] = 10.0,
     hold: Annotated[
         float, typer.Option("--hold", help="Animations: seconds the last frame stays.", rich_help_panel=_PICTURES)
     ] = 1.5,
@@ -200,7 +233,13 @@ def run_command(
             check_output(export, EXPORT_SUFFIXES, "export")
         function = get_function(fn)
         picture = {
-            "panels": panels, "view": view, "size": size, "theme": theme, "dpi": dpi, "frames": frames, "fps": fps,
+            "panels": panels,
+            "view": view,
+            "size": size,
+            "theme": theme,
+            "dpi": dpi,
+            "frames": frames,
+            "fps": fps,
             "hold": hold,
         }
         if out is not None:
@@ -208,8 +247,18 @@ def run_command(
 
             render.check_target(out, function, **picture)
         batch = api.run_batch(
-            function, opt or ["gd"], lr or None, steps, start, schedule=schedule, clip_norm=clip_norm,
-            clip_value=clip_value, noise=noise, batch_size=batch_size, seed=seed, **_parse_hyper(param or []),
+            function,
+            opt or ["gd"],
+            lr or None,
+            steps,
+            start,
+            schedule=schedule,
+            clip_norm=clip_norm,
+            clip_value=clip_value,
+            noise=noise,
+            batch_size=batch_size,
+            seed=seed,
+            **_parse_hyper(param or []),
         )
         console.print(run_table(batch, function))
         for traj in batch:
@@ -264,13 +313,20 @@ def _list_table(what: ListWhat) -> Table:
             params = ", ".join(f"{k}={v:g}" for k, v in defaults(name).items()) or "—"
             minima = sum(m.kind != "saddle" for m in fn.minima)
             table.add_row(
-                f"[bold]{name}[/]", params, str(fn.dim), fn.formula, str(tuple(fn.start)), str(minima) if minima else "none"
+                f"[bold]{name}[/]",
+                params,
+                str(fn.dim),
+                fn.formula,
+                str(tuple(fn.start)),
+                str(minima) if minima else "none",
             )
         return table
     if what is ListWhat.optimizers:
         from optviz.optim.registry import OPTIMIZERS
 
-        table = Table(title="optimizers (hyperparameters as in torch.optim: 'adam(lr=0.1, amsgrad=true)')", title_justify="left")
+        table = Table(
+            title="optimizers (hyperparameters as in torch.optim: 'adam(lr=0.1, amsgrad=true)')", title_justify="left"
+        )
         table.add_column("name", no_wrap=True)
         for column in ("torch.optim", "default lr", "options (defaults)", "what it does"):
             table.add_column(column)
