@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optviz.optim.base import Array, Hyper, Stepper, flag, hyper, in_range
+from optviz.optim.base import Array, Hyper, Stepper, ema_of_square, flag, hyper, in_range
 
 
 class AdadeltaState(NamedTuple):
@@ -56,7 +56,7 @@ def adadelta(
             grad = -grad
         if uses_weight_decay:
             grad = grad + weight_decay * params
-        square_avg = rho * state.square_avg + (1 - rho) * grad * grad
+        square_avg = ema_of_square(state.square_avg, grad, rho)
         std = np.sqrt(square_avg + eps)
         delta = np.sqrt(state.acc_delta + eps) / std * grad
         acc_delta = rho * state.acc_delta + (1 - rho) * delta * delta

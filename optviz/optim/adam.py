@@ -6,7 +6,19 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optviz.optim.base import Array, Hyper, Stepper, betas_pair, flag, hyper, in_range, lerp, power
+from optviz.optim.base import (
+    Array,
+    Hyper,
+    Stepper,
+    betas_pair,
+    decay_weights,
+    ema_of_square,
+    flag,
+    hyper,
+    in_range,
+    lerp,
+    power,
+)
 
 
 class AdamState(NamedTuple):
@@ -81,12 +93,9 @@ def adam(
         if maximize:
             grad = -grad
         if uses_weight_decay:
-            if decoupled_weight_decay:
-                params = params * (1 - lr * weight_decay)
-            else:
-                grad = grad + weight_decay * params
+            grad, params = decay_weights(grad, params, lr, weight_decay, decoupled_weight_decay)
         exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
-        exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * grad * grad
+        exp_avg_sq = ema_of_square(state.exp_avg_sq, grad, beta2)
         bias_correction1 = 1 - power(beta1, step)
         bias_correction2 = 1 - power(beta2, step)
         step_size = lr / bias_correction1

@@ -18,7 +18,19 @@ import numpy as np
 
 from optviz.errors import HyperparameterError
 
-__all__ = ["Hyper", "Stepper", "betas_pair", "check", "flag", "hyper", "in_range", "lerp", "power"]
+__all__ = [
+    "Hyper",
+    "Stepper",
+    "betas_pair",
+    "check",
+    "decay_weights",
+    "ema_of_square",
+    "flag",
+    "hyper",
+    "in_range",
+    "lerp",
+    "power",
+]
 
 Array = np.ndarray
 Hyper = float | Array  # a float, or an (N, 1) array of per-run values
@@ -121,3 +133,16 @@ def _pow(base: float, exponent: float) -> float:
         return base**exponent
     except OverflowError:
         return math.inf
+
+
+def ema_of_square(average: Array, grad: Array, decay: Hyper) -> Array:
+    """``decay·average + (1 − decay)·grad²``: torch's ``avg.mul_(decay).addcmul_(grad, grad, value=1 - decay)``."""
+    return decay * average + (1 - decay) * grad * grad
+
+
+def decay_weights(grad: Array, params: Array, lr: Hyper, weight_decay: Hyper, decoupled: bool) -> tuple[Array, Array]:
+    """torch's two weight decays, as ``(grad, params)``: L2, ``grad + wd·param``, or decoupled
+    (AdamW), ``param·(1 − lr·wd)`` before the step."""
+    if decoupled:
+        return grad, params * (1 - lr * weight_decay)
+    return grad + weight_decay * params, params

@@ -6,7 +6,19 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optviz.optim.base import Array, Hyper, Stepper, betas_pair, flag, hyper, in_range, lerp, power
+from optviz.optim.base import (
+    Array,
+    Hyper,
+    Stepper,
+    betas_pair,
+    decay_weights,
+    ema_of_square,
+    flag,
+    hyper,
+    in_range,
+    lerp,
+    power,
+)
 
 
 class NAdamState(NamedTuple):
@@ -69,15 +81,12 @@ def nadam(
             grad = -grad
         bias_correction2 = 1 - power(beta2, step)
         if uses_weight_decay:
-            if decoupled_weight_decay:
-                params = params * (1 - lr * weight_decay)
-            else:
-                grad = grad + weight_decay * params
+            grad, params = decay_weights(grad, params, lr, weight_decay, decoupled_weight_decay)
         mu = beta1 * (1.0 - 0.5 * (power(0.96, step * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (power(0.96, (step + 1) * momentum_decay)))
         mu_product = state.mu_product * mu
         exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
-        exp_avg_sq = beta2 * state.exp_avg_sq + (1 - beta2) * grad * grad
+        exp_avg_sq = ema_of_square(state.exp_avg_sq, grad, beta2)
         denom = np.sqrt(exp_avg_sq / bias_correction2) + eps
         mu_product_next = mu_product * mu_next
         new_params = params + (-lr * (1.0 - mu) / (1.0 - mu_product)) * grad / denom

@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optviz.optim.base import Array, Hyper, Stepper, flag, hyper, in_range, lerp
+from optviz.optim.base import Array, Hyper, Stepper, ema_of_square, flag, hyper, in_range, lerp
 
 
 class RMSpropState(NamedTuple):
@@ -78,7 +78,7 @@ def rmsprop(
             grad = -grad
         if uses_weight_decay:
             grad = grad + weight_decay * params
-        square_avg = alpha * state.square_avg + (1 - alpha) * grad * grad
+        square_avg = ema_of_square(state.square_avg, grad, alpha)
         grad_avg = state.grad_avg
         if centered:
             grad_avg = lerp(grad_avg, grad, 1 - alpha)
