@@ -102,7 +102,16 @@ def render(
     fn = get_function(fn)
     trajs = [trajectories] if isinstance(trajectories, Trajectory) else list(trajectories)
     path, options = check_target(
-        out, fn, panels=panels, view=view, size=size, theme=theme, dpi=dpi, frames=frames, fps=fps, hold=hold,
+        out,
+        fn,
+        panels=panels,
+        view=view,
+        size=size,
+        theme=theme,
+        dpi=dpi,
+        frames=frames,
+        fps=fps,
+        hold=hold,
         title=title,
     )
     _check_runs(trajs, fn)

@@ -100,7 +100,15 @@ def _write_gif(player: Player, steps: np.ndarray, tmp: Path, options: Options) -
     scene = player.scene
     theme = options.theme
     final = player.frame(int(steps[-1])).copy()
-    exact = [theme.background, theme.foreground, theme.muted, theme.marker, *run_colors(theme, len(scene.runs))]
+    # exact: the theme, the paths and the contour bands (large flat areas an octree may blend away)
+    exact = [
+        theme.background,
+        theme.foreground,
+        theme.muted,
+        theme.marker,
+        *run_colors(theme, len(scene.runs)),
+        *scene.flat_colors,
+    ]
     palette = build_palette([player.background_rgba, final], exact)
     centis = max(2, round(100 / options.fps))  # GIF delays are whole centiseconds
     hold = round(100 * options.hold)

@@ -74,6 +74,7 @@ class Scene:
     options: Options
     is3d: bool = False
     markers: list[Artist] = field(default_factory=list)  # start and minima markers, drawn over the paths
+    flat_colors: list[tuple[float, ...]] = field(default_factory=list)  # large single-colour areas (contour bands)
 
     def update(self, k: int) -> None:
         """Show every run's first ``k`` updates (``points[0..k]``); runs that stopped earlier show all."""
@@ -222,6 +223,7 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: Options,
     layout = _layout(fig, canvas, opts, legend, _main_aspect(fn, limits, opts))
     legend.set_bbox_to_anchor(layout.legend_anchor, transform=fig.transFigure)
 
+    flat_colors: list[tuple[float, ...]] = []
     if is3d:
         from optviz.render import surface
 
@@ -231,7 +233,7 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: Options,
         if fn.dim == 1:
             xy_of = _draw_curve(main, fn, limits, theme)
         else:
-            _draw_contours(main, fn, limits, levels, theme)
+            flat_colors = _draw_contours(main, fn, limits, levels, theme)
             xy_of = _path_2d(limits)
     markers = _draw_minima(main, fn, theme, xy_of, animated)
 
@@ -243,7 +245,7 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: Options,
     panels = _add_panels(fig, layout.panels, runs, opts, steps, animated)
     _add_title(fig, fn, opts, layout)
     counter = StepCounter(fig, layout.counter_xy, steps, opts.font_pt, theme.muted) if animated else None
-    scene = Scene(fig, canvas, main, panels, runs, counter, steps, opts, is3d, markers)
+    scene = Scene(fig, canvas, main, panels, runs, counter, steps, opts, is3d, markers, flat_colors)
     if not animated:
         scene.update(steps)
         _draw_ends(main, runs, theme, is3d)
@@ -379,7 +381,10 @@ def fill_cmap(theme: Theme) -> LinearSegmentedColormap:
     return cmap.with_extremes(under=theme.fill[0], over=theme.fill[-1])
 
 
-def _draw_contours(ax: Axes, fn: TestFunction, limits: np.ndarray, levels: Levels, theme: Theme) -> None:
+def _draw_contours(
+    ax: Axes, fn: TestFunction, limits: np.ndarray, levels: Levels, theme: Theme
+) -> list[tuple[float, ...]]:
+    """Filled contours and contour lines; returns the band colours (for an exact GIF palette)."""
     xs, ys, grid = _grid(limits, 200)
     with np.errstate(all="ignore"):
         z = levels.transform(fn.f(grid))
@@ -387,12 +392,13 @@ def _draw_contours(ax: Axes, fn: TestFunction, limits: np.ndarray, levels: Level
     # fill is the top colour but the contour lines go on
     norm = Normalize(levels.levels[0], levels.levels[-1])
     lines = levels.extended(float(np.nanmax(z)))
-    ax.contourf(xs, ys, z, levels=lines, cmap=fill_cmap(theme), norm=norm, extend="both", zorder=0)
+    bands = ax.contourf(xs, ys, z, levels=lines, cmap=fill_cmap(theme), norm=norm, extend="both", zorder=0)
     ax.contour(xs, ys, z, levels=lines, colors=theme.line, linewidths=0.7, alpha=theme.line_alpha, zorder=1)
     ax.set_xlim(*limits[0])
     ax.set_ylim(*limits[1])
     ax.set_xlabel(f"${fn.labels[0]}$")
     ax.set_ylabel(f"${fn.labels[1]}$")
+    return [tuple(c) for c in bands.get_facecolor()]
 
 
 def _path_2d(limits: np.ndarray):
@@ -446,7 +452,7 @@ def _draw_minima(ax: Axes, fn: TestFunction, theme: Theme, xy_of, animated: bool
             mfc=theme.marker,
             mec=theme.foreground,
             mew=1.2,
-            zorder=10,
+            zorder=8,  # over the paths, under heads and end dots: a run that arrives stays visible
             **style.get(minimum.kind, style["local"]),
         )
     return out
