@@ -255,6 +255,15 @@ def test_1d_run_falling_to_minus_infinity_keeps_sane_panels(tmp_path):
     assert render(runs, "cubic", tmp_path / "a.gif", size=SMALL, frames=5).exists()
 
 
+def test_step_axis_ends_where_the_runs_end():
+    runs = [optviz.run("thermometer", "gd", lr=lr, steps=5000) for lr in (1e-2, 2e-2)]
+    assert all(t.diverged for t in runs)
+    scene, _ = _scene(runs, "thermometer", animated=True)
+    last = max(t.diverged_at for t in runs)
+    assert scene.steps == last
+    assert scene.panels["loss"].get_xlim()[1] < 1.02 * last
+
+
 def test_run_that_diverges_at_once_still_renders(tmp_path):
     traj = optviz.Trajectory(np.zeros((0, 2)), np.zeros(0), np.zeros(0), np.zeros(0), 0, {"opt": "gd", "lr": 1e9})
     good = optviz.run("ravine", "gd", lr=0.4, steps=5)

@@ -7,10 +7,12 @@ and files appear only when complete.
 matplotlib is imported only when something is drawn, so importing this package is cheap.
 
 Examples:
+    >>> import pathlib, tempfile
     >>> import optviz, optviz.render
     >>> runs = [optviz.run("ravine", opt, lr=0.4, steps=20) for opt in ("gd", "momentum")]
-    >>> optviz.render.render(runs, "ravine", "/tmp/optviz-doctest.png", size="400x225").name
-    'optviz-doctest.png'
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "ravine.gif"
+    >>> optviz.render.render(runs, "ravine", out, size="400x225", frames=10).stat().st_size > 0
+    True
 """
 
 from __future__ import annotations

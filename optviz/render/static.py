@@ -213,8 +213,7 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: Options,
     canvas = FigureCanvasAgg(fig)
     colors = run_colors(theme, len(trajs))
     is3d = opts.view == "surface"
-    steps = max(int(t.settings.get("steps", t.steps)) for t in trajs)
-    steps = max(steps, max(t.steps for t in trajs), 1)
+    steps = _last_step(trajs)
 
     limits = plot_window(fn.window, [t.points for t in trajs])
     levels = _levels(fn)
@@ -252,6 +251,13 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: Options,
         if fn.dim == 1:
             _draw_arrows(main, runs)
     return scene
+
+
+def _last_step(trajs: Sequence[Trajectory]) -> int:
+    """The step axis ends where the last run does: its planned steps, or the step where it diverged
+    (if every run blew up early, 5000 planned steps would leave the panels and frames empty)."""
+    ends = [t.diverged_at if t.diverged else int(t.settings.get("steps", t.steps)) for t in trajs]
+    return max(1, *ends)
 
 
 def save_static(trajs: Sequence[Trajectory], fn: TestFunction, path: Path, options: Options) -> Path:
