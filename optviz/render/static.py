@@ -219,7 +219,7 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: Options,
     levels = _levels(fn)
     labels = _run_labels(trajs)
     legend = _legend(fig, fn, trajs, labels, colors, limits, theme, opts)
-    layout = _layout(fig, canvas, opts, legend, _main_aspect(fn, limits, opts))
+    layout = _layout(canvas, opts, legend, _main_aspect(fn, limits, opts))
     legend.set_bbox_to_anchor(layout.legend_anchor, transform=fig.transFigure)
 
     flat_colors: list[tuple[float, ...]] = []
@@ -241,13 +241,13 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: Options,
         for traj, color, label in zip(trajs, colors, labels, strict=True)
     ]
     markers += _draw_starts(main, runs, theme, animated)
-    panels = _add_panels(fig, layout.panels, runs, opts, steps, animated)
+    panels = _add_panels(fig, layout, runs, opts, steps, animated)
     _add_title(fig, fn, opts, layout)
     counter = StepCounter(fig, layout.counter_xy, steps, opts.font_pt, theme.muted) if animated else None
     scene = Scene(fig, canvas, main, panels, runs, counter, steps, opts, is3d, markers, flat_colors)
     if not animated:
         scene.update(steps)
-        _draw_ends(main, runs, theme, is3d)
+        _draw_ends(main, runs, theme)
         if fn.dim == 1:
             _draw_arrows(main, runs)
     return scene
@@ -299,7 +299,7 @@ def _main_aspect(fn: TestFunction, limits: np.ndarray, opts: Options) -> float |
     return None
 
 
-def _layout(fig: Figure, canvas: FigureCanvasAgg, opts: Options, legend: Any, aspect: float | None) -> _Layout:
+def _layout(canvas: FigureCanvasAgg, opts: Options, legend: Any, aspect: float | None) -> _Layout:
     width, height = opts.width, opts.height
     em = _em(opts)
     box = legend.get_window_extent(canvas.get_renderer())
@@ -529,7 +529,7 @@ def _draw_starts(ax: Axes, runs: list[RunArt], theme: Theme, animated: bool) -> 
     return out
 
 
-def _draw_ends(ax: Axes, runs: list[RunArt], theme: Theme, is3d: bool) -> None:
+def _draw_ends(ax: Axes, runs: list[RunArt], theme: Theme) -> None:
     """Static figures: a larger dot where each run ended, a cross where a diverged run left the numbers."""
     for run in runs:
         if not len(run.xy):
@@ -669,9 +669,12 @@ def _series(traj: Trajectory, name: str) -> tuple[np.ndarray, np.ndarray]:
     return np.arange(len(values), dtype=float), np.asarray(values, dtype=float)
 
 
-def _add_panels(fig: Figure, rects, runs: list[RunArt], opts: Options, steps: int, animated: bool) -> dict[str, Axes]:
+def _add_panels(
+    fig: Figure, layout: _Layout, runs: list[RunArt], opts: Options, steps: int, animated: bool
+) -> dict[str, Axes]:
+    """One axes per panel (loss, grad_norm, lr) with a curve per run, limits fixed from whole runs."""
     panels: dict[str, Axes] = {}
-    stacked = opts.width >= 1.2 * opts.height
+    rects = layout.panels
     for i, (name, rect) in enumerate(zip(opts.panels, rects, strict=True)):
         ax = fig.add_axes(rect)
         panels[name] = ax
@@ -687,7 +690,7 @@ def _add_panels(fig: Figure, rects, runs: list[RunArt], opts: Options, steps: in
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         ax.set_ylabel(PANEL_LABELS[name])
-        if not stacked or i == len(rects) - 1:
+        if not layout.stacked or i == len(rects) - 1:
             ax.set_xlabel("step")
         else:
             ax.tick_params(labelbottom=False)
