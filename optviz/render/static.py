@@ -300,63 +300,68 @@ def _main_aspect(fn: TestFunction, limits: np.ndarray, opts: Options) -> float |
 
 
 def _layout(canvas: FigureCanvasAgg, opts: Options, legend: Any, aspect: float | None) -> _Layout:
-    width, height = opts.width, opts.height
-    em = _em(opts)
+    """Place the title band, legend, main axes and panels (figure fractions) from the font size."""
     box = legend.get_window_extent(canvas.get_renderer())
-    legend_w, legend_h = box.width, box.height
-    n = len(opts.panels)
-    top, bottom, left, right = 3.0 * em, 3.4 * em, 5.2 * em, 1.2 * em
+    if opts.width >= 1.2 * opts.height:
+        return _wide_layout(opts, box.width, box.height, aspect)
+    return _tall_layout(opts, box.height, aspect)
 
-    def frac(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
-        return (x / width, y / height, max(w, 1.0) / width, max(h, 1.0) / height)
 
-    def fit(w: float, h: float) -> tuple[float, float]:
-        if aspect is None:
+class _Frame:
+    """Pixel geometry shared by both layouts: margins in ems, and pixel -> figure fraction."""
+
+    def __init__(self, opts: Options, aspect: float | None):
+        self.width, self.height, self.em, self.aspect = opts.width, opts.height, _em(opts), aspect
+        self.top, self.bottom, self.left, self.right = 3.0 * self.em, 3.4 * self.em, 5.2 * self.em, 1.2 * self.em
+        self.title_y = 1 - 0.5 * self.top / self.height
+
+    def frac(self, x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
+        return (x / self.width, y / self.height, max(w, 1.0) / self.width, max(h, 1.0) / self.height)
+
+    def fit(self, w: float, h: float) -> tuple[float, float]:
+        """The largest box of the wanted aspect inside ``w`` x ``h`` (all of it if the aspect is free)."""
+        if self.aspect is None:
             return w, h
-        if w * aspect > h:
-            return h / aspect, h
-        return w, w * aspect
+        return (h / self.aspect, h) if w * self.aspect > h else (w, w * self.aspect)
 
-    title_y = 1 - 0.5 * top / height
-    if width >= 1.2 * height:  # wide: main plot left, legend and stacked panels in a right column
-        gap = 6.0 * em if n else 2.0 * em
-        column = max(legend_w, 14 * em if n else legend_w)
-        avail_h = height - top - bottom
-        main_w, main_h = fit(min(width - left - right - gap - column, 0.62 * width), avail_h)
-        y0 = bottom + (avail_h - main_h) / 2
-        x1 = left + main_w + gap
-        col_w = width - right - x1
-        legend_top = height - top
-        panels_top = legend_top - legend_h - (1.8 * em if legend_h > 1 else 0)
-        step_gap = 1.0 * em
-        panel_h = (panels_top - bottom - (n - 1) * step_gap) / n if n else 0
-        panels = [frac(x1, bottom + (n - 1 - i) * (panel_h + step_gap), col_w, panel_h) for i in range(n)]
-        return _Layout(
-            frac(left, y0, main_w, main_h),
-            panels,
-            True,
-            (x1 / width - 4.0 * em / width * (n > 0), legend_top / height),
-            (left / width, title_y),
-            (1 - right / width, title_y),
-        )
-    # tall or square: legend under the title, main plot, then the panels side by side at the bottom
-    panel_h = 0.22 * height if n else 0
-    main_bottom = bottom + panel_h + (3.8 * em if n else 0)
-    main_top = height - top - legend_h - 0.8 * em
-    avail_w = width - left - right
-    main_w, main_h = fit(avail_w, main_top - main_bottom)
-    x0 = left + (avail_w - main_w) / 2
-    gap = 6.0 * em
+    def title_and_counter(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        return (self.left / self.width, self.title_y), (1 - self.right / self.width, self.title_y)
+
+
+def _wide_layout(opts: Options, legend_w: float, legend_h: float, aspect: float | None) -> _Layout:
+    """Main plot on the left; legend on top of a right column of panels that share the step axis."""
+    g, n = _Frame(opts, aspect), len(opts.panels)
+    gap = 6.0 * g.em if n else 2.0 * g.em  # room for the panels' tick labels and y label
+    column = max(legend_w, 14 * g.em if n else legend_w)
+    avail_h = g.height - g.top - g.bottom
+    main_w, main_h = g.fit(min(g.width - g.left - g.right - gap - column, 0.62 * g.width), avail_h)
+    x1 = g.left + main_w + gap
+    legend_top = g.height - g.top
+    panels_top = legend_top - legend_h - (1.8 * g.em if legend_h > 1 else 0)
+    step_gap = 1.0 * g.em
+    panel_h = (panels_top - g.bottom - (n - 1) * step_gap) / n if n else 0
+    panels = [
+        g.frac(x1, g.bottom + (n - 1 - i) * (panel_h + step_gap), g.width - g.right - x1, panel_h) for i in range(n)
+    ]
+    main = g.frac(g.left, g.bottom + (avail_h - main_h) / 2, main_w, main_h)
+    legend_x = (x1 - 4.0 * g.em * (n > 0)) / g.width  # aligned with the panels' y labels
+    return _Layout(main, panels, True, (legend_x, legend_top / g.height), *g.title_and_counter())
+
+
+def _tall_layout(opts: Options, legend_h: float, aspect: float | None) -> _Layout:
+    """Legend under the title, the main plot, then the panels side by side at the bottom."""
+    g, n = _Frame(opts, aspect), len(opts.panels)
+    panel_h = 0.22 * g.height if n else 0
+    main_bottom = g.bottom + panel_h + (3.8 * g.em if n else 0)
+    main_top = g.height - g.top - legend_h - 0.8 * g.em
+    avail_w = g.width - g.left - g.right
+    main_w, main_h = g.fit(avail_w, main_top - main_bottom)
+    gap = 6.0 * g.em
     panel_w = (avail_w - (n - 1) * gap) / n if n else 0
-    panels = [frac(left + i * (panel_w + gap), bottom, panel_w, panel_h) for i in range(n)]
-    return _Layout(
-        frac(x0, main_bottom + (main_top - main_bottom - main_h) / 2, main_w, main_h),
-        panels,
-        False,
-        (left / width - 0.4 * em / width, (height - top) / height),
-        (left / width, title_y),
-        (1 - right / width, title_y),
-    )
+    panels = [g.frac(g.left + i * (panel_w + gap), g.bottom, panel_w, panel_h) for i in range(n)]
+    main = g.frac(g.left + (avail_w - main_w) / 2, main_bottom + (main_top - main_bottom - main_h) / 2, main_w, main_h)
+    legend_xy = ((g.left - 0.4 * g.em) / g.width, (g.height - g.top) / g.height)
+    return _Layout(main, panels, False, legend_xy, *g.title_and_counter())
 
 
 # --------------------------------------------------------------------------------------- background
@@ -616,7 +621,8 @@ def _legend(
             )
             names.append(text)
     wide = opts.width >= 1.2 * opts.height
-    ncol = 1 if wide else min(2, len(names))
+    # a right column holds about ten entries; more (a sweep of learning rates) go in two columns
+    ncol = (1 if len(names) <= 10 else 2) if wide else min(2, len(names))
     return fig.legend(
         handles,
         names,
