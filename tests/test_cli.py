@@ -63,7 +63,7 @@ def test_run_passes_options_to_the_api(monkeypatch):
     )
     assert result.exit_code == 0, result.output
     fn, opts, lrs, steps, start = seen["args"]
-    assert fn.spec == "ravine(a=0.1, b=2, angle=30)"
+    assert fn.spec == "ravine(angle=30)"
     assert (opts, lrs, steps, start) == (["adam", "sgd(momentum=0.5)"], [0.1, 0.2], 7, "-4,1")
     assert seen["kwargs"] == {
         "schedule": "cosine",

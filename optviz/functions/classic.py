@@ -95,7 +95,7 @@ def xcos(c: float = 0.15) -> TestFunction:
         1,
         f,
         grad,
-        rf"x\cos({_num(c)}\pi x)",
+        rf"x\cos({'' if c == 1 else _num(c)}\pi x)",
         (round(0.952 * half, 6),),
         ((-half, half),),
         _minima_1d(grad, f, -half, half),

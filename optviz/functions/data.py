@@ -39,6 +39,7 @@ def thermometer(scale: float = 1.0) -> TestFunction:
     best = np.linalg.solve(design.T @ design, design.T @ CELSIUS)
     best_point = (float(best[0]), float(best[1]))
     start = (1.0, 0.0)
+    scaled = "" if scale == 1 else rf" \cdot {scale:g}"
     lo = np.minimum(start, best)
     hi = np.maximum(start, best)
     pad = np.maximum(0.25 * (hi - lo), 1.0)
@@ -49,7 +50,7 @@ def thermometer(scale: float = 1.0) -> TestFunction:
         2,
         f,
         grad,
-        rf"\frac{{1}}{{11}}\sum_i\ (w \cdot {scale:g}u_i + b - c_i)^2",
+        rf"\frac{{1}}{{11}}\sum_i\ (w{scaled}u_i + b - c_i)^2",
         start,
         window,
         (Minimum(best_point, float(f(np.asarray(best_point)))),),

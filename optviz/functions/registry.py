@@ -129,12 +129,23 @@ def register(name: str, description: str = "") -> Callable[[Callable[..., TestFu
 
         @functools.lru_cache(maxsize=64)
         def build(**params: float) -> TestFunction:
-            return dataclasses.replace(factory(**params), description=description)
+            changed = {k: v for k, v in params.items() if v != defaults[k]}
+            return dataclasses.replace(
+                factory(**params), description=description, spec=short_spec(name, changed), params=params
+            )
 
         REGISTRY[name] = _Entry(build, defaults, description)
         return factory
 
     return decorate
+
+
+def short_spec(name: str, changed: dict[str, float]) -> str:
+    """``ravine(angle=30)``: the name with only the parameters that differ from their defaults."""
+    if not changed:
+        return name
+    text = ", ".join(f"{k}={int(v) if float(v).is_integer() else repr(float(v))}" for k, v in changed.items())
+    return f"{name}({text})"
 
 
 def names() -> list[str]:

@@ -641,23 +641,11 @@ def _within(point: Sequence[float], limits: np.ndarray) -> bool:
     return all(lo <= v <= hi for v, (lo, hi) in zip(point, limits, strict=False))
 
 
-def _short_spec(fn: TestFunction) -> str:
-    """``ravine`` rather than ``ravine(a=0.1, b=2, angle=0)``: only parameters off their defaults."""
-    from optviz.functions.registry import defaults
-
-    try:
-        base = defaults(fn.name)
-    except KeyError:
-        return fn.spec
-    changed = {k: v for k, v in fn.params.items() if k in base and float(base[k]) != float(v)}
-    return fn.name + ("(" + ", ".join(f"{k}={v:g}" for k, v in changed.items()) + ")" if changed else "")
-
-
 def _add_title(fig: Figure, fn: TestFunction, opts: Options, layout: _Layout) -> None:
     if opts.title is not None:
         text = opts.title
     else:
-        text = f"{_short_spec(fn)}:   $f({', '.join(fn.labels)}) = {fn.formula}$"
+        text = f"{fn.spec}:   $f({', '.join(fn.labels)}) = {fn.formula}$"
     title = fig.text(*layout.title_xy, text, ha="left", va="center", fontsize=1.25 * opts.font_pt)
     # long formulas (beale) must fit beside the step counter: shrink rather than overflow
     room = (1 - layout.title_xy[0]) * opts.width - 9 * _em(opts)
