@@ -300,6 +300,63 @@ def list_command(
         console.print(_list_table(what))
 
 
+@app.command("show")
+def show_command(
+    fn: Annotated[str, typer.Argument(help="Function spec, e.g. rosenbrock or 'ravine(angle=30)'.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Preview picture (.png/.svg/.pdf); default: NAME.png here.")
+    ] = None,
+    no_preview: Annotated[bool, typer.Option("--no-preview", help="Only print, write no picture.")] = False,
+    size: Annotated[str, typer.Option("--size", help="16:9, 4:3, square or WIDTHxHEIGHT.")] = "4:3",
+    theme: Annotated[str, typer.Option("--theme", help="light or dark.")] = "light",
+    view: Annotated[str, typer.Option("--view", help="contour or surface (2-D only).")] = "contour",
+) -> None:
+    """Show a function: formula, parameters, start, window, minima, and a preview picture.
+
+    [bold]Examples[/]
+
+      optviz show rosenbrock
+      optviz show 'ravine(angle=30)' --out ravine30.png
+      optviz show himmelblau --view surface --theme dark
+      optviz show xcos --no-preview
+    """
+    with user_errors():
+        from optviz.functions import defaults, get
+
+        function = get(fn)
+        if not no_preview:  # check the picture's settings before printing anything
+            from optviz.render import check_options
+
+            check_options(size=size, theme=theme, view=view, panels=None)
+        console.print(_function_table(function, defaults(function.name)))
+        if not no_preview:
+            from optviz.render import preview
+
+            path = preview(function, out or Path(f"{_slug(function.spec)}.png"), size=size, theme=theme, view=view)
+            console.print(f"wrote {path}")
+
+
+def _function_table(fn: Any, defaults: dict[str, float]) -> Table:
+    table = Table(title=f"{fn.spec}: {fn.description}", title_justify="left", show_header=False)
+    table.add_column("what", style="bold", no_wrap=True)
+    table.add_column("value")
+    params = ", ".join(
+        f"{k}={v:g}" + ("" if v == defaults[k] else f" (default {defaults[k]:g})") for k, v in fn.params.items()
+    )
+    window = " × ".join(f"[{lo:g}, {hi:g}]" for lo, hi in fn.window)
+    table.add_row("formula", f"f({', '.join(fn.labels)}) = {fn.formula}")
+    table.add_row("parameters", params or "none")
+    table.add_row("dimension", str(fn.dim))
+    table.add_row("start", ", ".join(f"{v:g}" for v in fn.start))
+    table.add_row("window", window)
+    for m in fn.minima:
+        point = ", ".join(f"{v:.6f}" for v in m.point)
+        table.add_row(f"{m.kind} {'point' if m.kind == 'saddle' else 'minimum'}", f"({point})  f = {m.value:.6g}")
+    if fn.n_samples:
+        table.add_row("data", f"{fn.n_samples} samples (minibatches with --batch-size)")
+    return table
+
+
 def _list_table(what: ListWhat) -> Table:
     if what is ListWhat.functions:
         from optviz.functions import defaults, get, names

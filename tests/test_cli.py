@@ -147,3 +147,36 @@ def test_version():
 def test_help_shows_examples():
     result = invoke("run", "--help")
     assert result.exit_code == 0 and "optviz run --fn ravine --opt adam --lr 0.16" in result.output
+
+
+def test_show_prints_the_function_and_writes_a_preview(tmp_path):
+    out = tmp_path / "h.png"
+    result = invoke("show", "himmelblau", "--out", str(out), "--size", "320x240")
+    assert result.exit_code == 0, result.output
+    for words in ("formula", "global minimum", "(3.000000, 2.000000)", "window"):
+        assert words in result.output
+    import imageio.v3 as iio
+
+    assert iio.imread(out).shape[:2] == (240, 320)
+
+
+def test_show_without_preview_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("show", "ravine(angle=30)", "--no-preview")
+    assert result.exit_code == 0 and "angle=30 (default 0)" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["show", "ravin"], "did you mean"),
+        (["show", "bowl", "--out", "b.gif"], "preview is a picture"),
+        (["show", "square", "--view", "surface"], "needs a 2-D function"),
+    ],
+)
+def test_show_bad_input(tmp_path, monkeypatch, args, words):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*args)
+    assert result.exit_code == 2 and words in result.output
+    assert list(tmp_path.iterdir()) == []

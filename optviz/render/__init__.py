@@ -153,6 +153,21 @@ def check_target(out: str | os.PathLike, fn: str | TestFunction, **settings: Any
     return check_output(path, SUFFIXES, "output"), options
 
 
+def preview(fn: str | TestFunction, out: str | os.PathLike, **settings: Any) -> Path:
+    """Draw ``fn`` alone (contours or curve, its minima and formula) to a picture.
+
+    ``settings`` are :func:`render`'s (``size``, ``theme``, ``dpi``, ``view``, ``title``); there
+    are no side panels.
+    """
+    fn = get_function(fn)
+    if Path(out).suffix.lower() not in STATIC_SUFFIXES:
+        raise OutputError(f"a preview is a picture: use one of {', '.join(STATIC_SUFFIXES)} for {str(out)!r}")
+    path, options = check_target(out, fn, **{**settings, "panels": None})
+    from optviz.render.static import save_static
+
+    return save_static([], fn, path, options)
+
+
 def _check_runs(trajs: list[Trajectory], fn: TestFunction) -> None:
     if not trajs:
         raise OutputError("nothing to draw: give at least one trajectory")

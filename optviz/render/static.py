@@ -257,7 +257,7 @@ def _last_step(trajs: Sequence[Trajectory]) -> int:
     """The step axis ends where the last run does: its planned steps, or the step where it diverged
     (if every run blew up early, 5000 planned steps would leave the panels and frames empty)."""
     ends = [t.diverged_at if t.diverged else int(t.settings.get("steps", t.steps)) for t in trajs]
-    return max(1, *ends)
+    return max([1, *ends])
 
 
 def save_static(trajs: Sequence[Trajectory], fn: TestFunction, path: Path, options: Options) -> Path:
