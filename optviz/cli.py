@@ -92,24 +92,37 @@ def _slug(text: str) -> str:
 
 
 def _fmt(value: float) -> str:
-    return "—" if value != value else f"{value:.6g}"
+    return "—" if value != value else f"{value:.4g}"
 
 
 def run_table(batch: Any, fn: Any) -> Table:
     """The summary table of a batch of runs."""
-    table = Table(title=f"{fn.spec}: {len(batch)} run{'s' * (len(batch) != 1)}", title_justify="left")
+    from rich import box
+
+    table = Table(
+        title=f"{fn.spec}: {len(batch)} run{'s' * (len(batch) != 1)}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     for column, justify in [
         ("optimizer", "left"),
         ("lr", "right"),
         ("final point", "right"),
-        ("final loss", "right"),
-        ("to nearest min", "right"),
+        ("loss", "right"),
+        ("to min", "right"),
         ("steps", "right"),
-        ("diverged at", "right"),
+        ("diverged", "right"),
     ]:
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        # numbers stay on one line; in a narrow terminal the spec and the point wrap instead
+        table.add_column(
+            column,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=column not in ("optimizer", "final point"),
+            min_width=9 if column == "optimizer" else None,
+        )
     for traj in batch:
-        point = ", ".join(f"{v:.6f}" if abs(v) < 1e5 else f"{v:.3g}" for v in traj.final)
+        point = ", ".join(f"{v:.6f}" if abs(v) < 1e3 else f"{v:.3g}" for v in traj.final)
         distance = float(fn.nearest_minimum_distance(traj.final)) if len(traj.points) else float("nan")
         diverged = f"[red]step {traj.diverged_at}[/]" if traj.diverged else "—"
         table.add_row(

@@ -18,7 +18,17 @@ def invoke(*args: str):
 def test_readme_first_command_prints_the_table():
     result = invoke("run", "--fn", "ravine", "--opt", "adam", "--lr", "0.16")
     assert result.exit_code == 0, result.output
-    for words in ("optimizer", "final loss", "adam", "0.16", "50"):
+    for words in (
+        "optimizer",
+        "final point",
+        "loss",
+        "to min",
+        "diverged",
+        "adam",
+        "0.16",
+        "50",
+        "(0.226772, -0.120342)",
+    ):
         assert words in result.output
 
 
