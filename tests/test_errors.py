@@ -118,3 +118,43 @@ def test_interrupt_exits_130_and_says_so(monkeypatch, capsys):
     monkeypatch.setattr(optviz.api, "run_batch", interrupted)
     assert main(["run"]) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+def _interrupt_after(monkeypatch, frames: int) -> list[int]:
+    """Make the GIF writer raise KeyboardInterrupt once ``frames`` frames are written (Ctrl-C mid-GIF)."""
+    from optviz.render.animate import GifWriter
+
+    written = [0]
+    add = GifWriter.add
+
+    def add_then_interrupt(self, *args, **kwargs):
+        if written[0] == frames:
+            raise KeyboardInterrupt
+        written[0] += 1
+        return add(self, *args, **kwargs)
+
+    monkeypatch.setattr(GifWriter, "add", add_then_interrupt)
+    return written
+
+
+def test_interrupt_mid_gif_keeps_the_old_file_and_leaves_no_partial_one(tmp_path, monkeypatch):
+    from optviz.render import render
+
+    target = tmp_path / "lesson.gif"
+    target.write_bytes(b"the previous, complete GIF")
+    written = _interrupt_after(monkeypatch, 5)
+    runs = [optviz.run("ravine", "gd", lr=0.4, steps=30)]
+    with pytest.raises(KeyboardInterrupt):
+        render(runs, "ravine", target, size="160x90", frames=30)
+    assert written[0] == 5  # it was interrupted in the middle, not before starting
+    assert target.read_bytes() == b"the previous, complete GIF"
+    assert [p.name for p in tmp_path.iterdir()] == ["lesson.gif"]
+
+
+def test_cli_interrupt_mid_gif_exits_130_without_a_file(tmp_path, monkeypatch, capsys):
+    _interrupt_after(monkeypatch, 3)
+    target = tmp_path / "out" / "a.gif"
+    code = main(["run", "--opt", "adam", "--lr", "0.1", "--steps", "20", "--out", str(target), "--size", "160x90"])
+    assert code == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list(target.parent.iterdir()) == []

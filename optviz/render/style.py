@@ -248,9 +248,9 @@ def check_options(
         UnknownNameError: unknown panel, view or theme (with suggestions).
     """
     width, height = parse_size(size)
-    if dpi is None:
-        dpi = default_dpi(width, height)
-    dpi = float(_number("dpi", dpi, *DPI_RANGE, "100", OutputError))
+    # only a dpi the user chose is range-checked: the default scales with the size, and a
+    # thumbnail (160x90) needs less than the smallest dpi anyone would type
+    dpi = default_dpi(width, height) if dpi is None else float(_number("dpi", dpi, *DPI_RANGE, "100", OutputError))
     return Options(
         panels=parse_panels(panels),
         view=_choice("view", str(view).lower(), VIEWS),
