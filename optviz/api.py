@@ -18,7 +18,7 @@ from optviz.functions import get as get_function
 from optviz.optim.registry import OptimizerEntry, resolve
 from optviz.trajectory import Trajectory, TrajectoryBatch
 
-__all__ = ["MAX_STEPS", "run", "run_batch"]
+__all__ = ["MAX_STEPS", "check_steps", "run", "run_batch"]
 
 #: the most updates one run may take (a path of 1e6 points is already 16 MB per run)
 MAX_STEPS = 1_000_000
@@ -135,7 +135,7 @@ def run_batch(
         (25, (25, 201, 2))
     """
     fn = get_function(fn)
-    steps = _check_steps(steps)
+    steps = check_steps(steps)
     _check_optional_positive("clip_norm", clip_norm)
     _check_optional_positive("clip_value", clip_value)
     noise = _check_noise(noise)
@@ -286,7 +286,8 @@ def _check_lr(lr: Any) -> float:
     return float(lr)
 
 
-def _check_steps(steps: Any) -> int:
+def check_steps(steps: Any) -> int:
+    """``steps`` as an int from 1 to :data:`MAX_STEPS`, or a :class:`HyperparameterError`."""
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 1 <= steps <= MAX_STEPS:
         raise HyperparameterError(f"steps={steps!r} must be a whole number from 1 to {MAX_STEPS}, e.g. --steps 50")
     return int(steps)

@@ -414,6 +414,85 @@ def _list_table(what: ListWhat) -> Table:
     return table
 
 
+@app.command("sweep")
+def sweep_command(
+    config: Annotated[Path, typer.Argument(help="A sweep config (.yaml).")],
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Figures made in parallel (processes).")] = 1,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be made; run nothing.")] = False,
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for relative output paths.")] = Path("."),
+) -> None:
+    """Render a YAML sweep of functions × optimizers × learning rates.
+
+    A failing entry does not stop the others: they finish, the failures are listed, and the exit
+    code is 1. Outputs appear only when complete.
+
+    [bold]Examples[/]
+
+      optviz sweep configs/ravine-gd-lr.yaml
+      optviz sweep configs/adam.yaml --jobs 2 --out-dir slides
+      optviz sweep my-lecture.yaml --dry-run
+    """
+    with user_errors():
+        from optviz.errors import HyperparameterError
+        from optviz.sweep import expand, load
+
+        if jobs < 1:
+            raise HyperparameterError(f"--jobs {jobs} must be >= 1, e.g. --jobs 2")
+        settings, _ = load(config)
+        figures = expand(settings, name=config.stem, out_dir=out_dir, source=str(config))
+        if dry_run:
+            console.print(_plan_table(figures))
+            return
+        outcomes = _make_figures(figures, jobs)
+        console.print(_outcome_table(outcomes))
+        failures = [o for o in outcomes if o.error]
+        for outcome in failures:
+            err_console.print(f"[bold red]failed:[/] {outcome.out}: {outcome.error}", highlight=False, soft_wrap=True)
+        if failures:
+            raise typer.Exit(code=1)
+
+
+def _make_figures(figures: list[Any], jobs: int) -> list[Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from optviz.sweep import run_figures
+
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task("rendering", total=len(figures))
+        return run_figures(figures, jobs=jobs, on_done=lambda outcome: progress.advance(task))
+
+
+def _plan_table(figures: list[Any]) -> Table:
+    table = Table(title=f"dry run: {len(figures)} file{'s' * (len(figures) != 1)} would be made", title_justify="left")
+    table.add_column("output", overflow="fold")
+    table.add_column("function")
+    table.add_column("runs", overflow="fold")
+    for figure in figures:
+        runs = "; ".join(f"{r['opt']} lr={r.get('lr')}" for r in figure.runs)
+        table.add_row(str(figure.out), figure.fn, runs)
+    return table
+
+
+def _outcome_table(outcomes: list[Any]) -> Table:
+    table = Table(title="sweep", title_justify="left")
+    table.add_column("output", overflow="fold")
+    table.add_column("run", overflow="fold")
+    table.add_column("final loss", justify="right")
+    table.add_column("diverged", justify="right")
+    for outcome in outcomes:
+        if outcome.error:
+            table.add_row(str(outcome.out), "[red]failed[/]", "—", "—")
+            continue
+        for i, (label, loss, at) in enumerate(
+            zip(outcome.labels, outcome.final_losses, outcome.diverged_at, strict=True)
+        ):
+            table.add_row(
+                str(outcome.out) if i == 0 else "", label, _fmt(loss), "—" if at is None else f"[red]step {at}[/]"
+            )
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: usage errors become one line on stderr with exit code 2."""
     # typer >= 0.29 vendors click; its usage errors are only reachable from this module
