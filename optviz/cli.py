@@ -493,6 +493,43 @@ def _outcome_table(outcomes: list[Any]) -> Table:
     return table
 
 
+@app.command("gallery")
+def gallery_command(
+    names: Annotated[list[str] | None, typer.Argument(help="Configs to render (file stems); default: all.")] = None,
+    configs: Annotated[Path, typer.Option("--configs", help="Folder of lesson configs.")] = Path("configs"),
+    out: Annotated[Path, typer.Option("--out", help="Gallery folder (its README.md is rewritten).")] = Path("gallery"),
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Figures made in parallel (processes).")] = 1,
+) -> None:
+    """Render the lesson configs into the gallery folder and write its README.md.
+
+    [bold]Examples[/]
+
+      optviz gallery
+      optviz gallery momentum adagrad --jobs 2
+      optviz gallery --configs my-lessons --out slides
+    """
+    with user_errors():
+        from optviz.errors import HyperparameterError
+        from optviz.gallery import find_configs, make_gallery, write_readme
+
+        if jobs < 1:
+            raise HyperparameterError(f"--jobs {jobs} must be >= 1, e.g. --jobs 2")
+        paths = find_configs(configs, names)
+        from rich.progress import Progress
+
+        with Progress(console=err_console, transient=True) as progress:
+            task = progress.add_task("gallery", total=None)
+            lessons = make_gallery(paths, out, jobs=jobs, on_done=lambda outcome: progress.advance(task))
+        outcomes = [o for lesson in lessons for o in lesson.outcomes]
+        console.print(_outcome_table(outcomes))
+        console.print(f"wrote {write_readme(lessons, out)}")
+        failures = [o for o in outcomes if o.error]
+        for outcome in failures:
+            err_console.print(f"[bold red]failed:[/] {outcome.out}: {outcome.error}", highlight=False, soft_wrap=True)
+        if failures:
+            raise typer.Exit(code=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: usage errors become one line on stderr with exit code 2."""
     # typer >= 0.29 vendors click; its usage errors are only reachable from this module

@@ -383,7 +383,7 @@ def make_figure(figure: Figure) -> Outcome:
         render(trajectories, figure.fn, figure.out, **figure.render)
     except OptvizError as exc:
         return Outcome(figure.out, error=str(exc))
-    except Exception as exc:  # noqa: BLE001 - reported per entry; the sweep goes on
+    except Exception as exc:  # reported per entry: the sweep goes on
         return Outcome(figure.out, error=f"{type(exc).__name__}: {exc}")
     return Outcome(
         figure.out,

@@ -575,16 +575,22 @@ def _draw_arrows(ax: Axes, runs: list[RunArt]) -> None:
 # ------------------------------------------------------------------------------------------- legend
 
 
+#: settings named in a legend entry when the runs of one figure differ in them
+_DISTINGUISHING = ("schedule", "noise", "batch_size", "seed", "clip_norm", "clip_value")
+
+
 def _run_labels(trajs: Sequence[Trajectory]) -> list[str]:
-    """``"adam, lr=0.16 · final loss 1.2e-05"``; the start point is added when runs differ in it."""
+    """``"adam, lr=0.16 · final loss 1.2e-05"``; a setting the runs differ in (start point,
+    schedule, noise, batch size, seed, clipping) is added."""
+    differing = [k for k in _DISTINGUISHING if len({repr(t.settings.get(k)) for t in trajs}) > 1]
     starts = {tuple(t.settings.get("start", ())) for t in trajs}
-    schedules = {t.settings.get("schedule") for t in trajs}
     labels = []
     for i, traj in enumerate(trajs):
         s = traj.settings
-        name = f"{s['opt']}, lr={s['lr']:g}" if "opt" in s and "lr" in s else f"run {i + 1}"
-        if len(schedules) > 1 and s.get("schedule"):
-            name += f", {s['schedule']}"
+        name = traj.label if "opt" in s and "lr" in s else f"run {i + 1}"
+        for key in differing:
+            value = s.get(key)
+            name += f", {value}" if key == "schedule" and value else f", {key}={value if value is not None else '—'}"
         if len(starts) > 1 and s.get("start") is not None:
             name += " from (" + ", ".join(f"{v:g}" for v in s["start"]) + ")"
         if traj.diverged:
