@@ -87,16 +87,6 @@ class SweepConfig(_Strict):
     overlay: list[str] = []
     out: str
 
-    @field_validator("sweep")
-    @classmethod
-    def _axes(cls, sweep: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        for key, values in sweep.items():
-            if key not in AXES:
-                raise ValueError(f"cannot sweep {key!r}; sweepable: {', '.join(AXES)}")
-            if not values:
-                raise ValueError(f"sweep.{key} is an empty list; give at least one value")
-        return sweep
-
     @field_validator("overlay", mode="before")
     @classmethod
     def _overlay(cls, overlay: Any) -> list[str]:
@@ -182,19 +172,21 @@ _Loader.add_implicit_resolver(
 
 def _safe_load_with_lines(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     """A safe YAML load that also records the line of every mapping key (as key paths)."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line = mark.line + 1 if mark is not None else text.count("\n", 0, getattr(exc, "position", 0)) + 1
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{source}:{line}: YAML syntax error: {problem}; check the indentation and quoting") from None
     except (ValueError, TypeError, RecursionError) as exc:  # e.g. unhashable keys
         raise ConfigError(f"{source}: cannot read the YAML: {exc}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[tuple, int] = {}
 
     def walk(n: yaml.Node, path: tuple) -> None:
@@ -237,7 +229,12 @@ def _first_comment(text: str) -> str:
 
 def _check_axes(config: SweepConfig, source: str, lines: dict[tuple, int]) -> None:
     set_keys = config.model_fields_set
-    for axis in config.sweep:
+    for axis, values in config.sweep.items():
+        where = f"{source}:{_line(lines, ('sweep', axis))}: sweep.{axis}"
+        if axis not in AXES:
+            raise ConfigError(f"{where}: cannot sweep {axis!r}; sweepable: {', '.join(AXES)}")
+        if not values:
+            raise ConfigError(f"{where}: an empty list; give at least one value")
         if axis in set_keys:
             raise ConfigError(
                 f"{source}:{_line(lines, ('sweep', axis))}: sweep.{axis}: {axis} is also set at the top; "
