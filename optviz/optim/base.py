@@ -82,7 +82,9 @@ def in_range(name: str, value: Hyper, low: float, high: float = math.inf, *, hig
     ok = np.all(array >= low) and (np.all(array < high) if high_open else np.all(array <= high))
     if not ok:
         bound = (
-            f"in [{low:g}, {high:g})" if high_open else (f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]")
+            f"in [{low:g}, {high:g})"
+            if high_open
+            else (f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]")
         )
         raise HyperparameterError(f"invalid {name}: {_show(value)}; it must be {bound}")
     return value
