@@ -296,7 +296,7 @@ def expand(
             settings = {**fields, **dict(zip(overlaid, inner, strict=True))}
             settings.pop("name")
             runs.append(_run_kwargs(settings, config.hyper, source))
-        out = Path(out_dir) / config.out.format(**{k: _show(k, v) for k, v in fields.items()})
+        out = Path(out_dir) / config.out.format(**{k: _show(v) for k, v in fields.items()})
         if out in seen:
             raise ConfigError(
                 f"{source}: out: two figures map to {str(out)!r} ({_differ(seen[out], fields)}); "
@@ -331,7 +331,7 @@ def _opt_from_mapping(mapping: dict[str, Any], source: str) -> str:
     return format_spec(mapping["name"], options)
 
 
-def _show(key: str, value: Any) -> str:
+def _show(value: Any) -> str:
     """A field's text in a file name: ``0.4``, ``sgd-momentum=0.5``, ``ravine-angle=30``."""
     if isinstance(value, dict):
         value = _opt_from_mapping(value, "")
