@@ -190,3 +190,21 @@ def test_show_bad_input(tmp_path, monkeypatch, args, words):
     result = invoke(*args)
     assert result.exit_code == 2 and words in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["run", "--help"], ["list", "functions"], ["show", "rosenbrock", "--no-preview"], ["sweep", "--help"]],
+)
+def test_commands_that_draw_nothing_do_not_import_matplotlib(argv):
+    """Fast start-up: matplotlib and imageio are imported only when something is drawn."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from optviz.cli import main; main(sys.argv[1:]); "
+        "heavy = [m for m in ('matplotlib', 'imageio') if m in sys.modules]; "
+        "sys.exit(3 if heavy else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
+    assert result.returncode == 0, (result.returncode, result.stderr[-500:])
