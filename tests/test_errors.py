@@ -158,3 +158,22 @@ def test_cli_interrupt_mid_gif_exits_130_without_a_file(tmp_path, monkeypatch, c
     assert code == 130
     assert "interrupted" in capsys.readouterr().err
     assert list(target.parent.iterdir()) == []
+
+
+def test_ctrl_c_during_a_sweep_keeps_finished_files_and_exits_130(tmp_path, monkeypatch, capsys):
+    import optviz.render
+
+    real = optviz.render.render
+
+    def interrupt_second(trajectories, fn, out, **kwargs):
+        if "lr0.2" in str(out):
+            raise KeyboardInterrupt
+        return real(trajectories, fn, out, **kwargs)
+
+    monkeypatch.setattr(optviz.render, "render", interrupt_second)
+    config = tmp_path / "c.yaml"
+    config.write_text("steps: 3\nsweep: {lr: [0.1, 0.2, 0.3]}\nrender: {size: 160x90}\nout: 'r-lr{lr}.png'\n")
+    code = main(["sweep", str(config), "--out-dir", str(tmp_path)])
+    assert code == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml", "r-lr0.1.png"]
