@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from optviz.errors import ConfigError
+from optviz.errors import ConfigError, UnknownNameError
 from optviz.output import atomic_path
 from optviz.sweep import Figure, Outcome, expand, load, run_figures
 
@@ -34,8 +34,6 @@ def find_configs(folder: Path, only: list[str] | None = None) -> list[Path]:
         stems = {c.stem: c for c in configs}
         unknown = [n for n in only if n not in stems]
         if unknown:
-            from optviz.errors import UnknownNameError
-
             raise UnknownNameError("config", unknown[0], stems)
         configs = [stems[n] for n in only]
     return configs
