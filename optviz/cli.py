@@ -417,117 +417,134 @@ def _list_table(what: ListWhat) -> Table:
 @app.command("sweep")
 def sweep_command(
     config: Annotated[Path, typer.Argument(help="A sweep config (.yaml).")],
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Figures made in parallel (processes).")] = 1,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be made; run nothing.")] = False,
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for relative output paths.")] = Path("."),
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Files rendered in parallel (processes).")] = 1,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be made; run and write nothing.")] = False,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out-dir", help="Folder for relative output paths (default: the config's folder)."),
+    ] = None,
 ) -> None:
     """Render a YAML sweep of functions × optimizers × learning rates.
 
-    A failing entry does not stop the others: they finish, the failures are listed, and the exit
-    code is 1. Outputs appear only when complete.
+    The whole config is checked first; errors name the file, line and key. A failing entry does
+    not stop the others: they finish, the failures are listed, and the exit code is 1. Files appear
+    only when complete; Ctrl-C keeps the finished ones and exits 130.
 
     [bold]Examples[/]
 
-      optviz sweep configs/ravine-gd-lr.yaml
-      optviz sweep configs/adam.yaml --jobs 2 --out-dir slides
+      optviz sweep configs/03-ravine-gd.yaml
+      optviz sweep configs/04-momentum.yaml --jobs 2 --out-dir slides
       optviz sweep my-lecture.yaml --dry-run
     """
     with user_errors():
-        from optviz.errors import HyperparameterError
-        from optviz.sweep import expand, load
+        from optviz.sweep import load
 
-        if jobs < 1:
-            raise HyperparameterError(f"--jobs {jobs} must be >= 1, e.g. --jobs 2")
-        settings, _ = load(config)
-        figures = expand(settings, name=config.stem, out_dir=out_dir, source=str(config))
+        _check_jobs(jobs)
+        plan = load(config, out_dir)
         if dry_run:
-            console.print(_plan_table(figures))
+            console.print(_plan_table(plan.figures))
             return
-        outcomes = _make_figures(figures, jobs)
-        console.print(_outcome_table(outcomes))
-        failures = [o for o in outcomes if o.error]
-        for outcome in failures:
-            err_console.print(f"[bold red]failed:[/] {outcome.out}: {outcome.error}", highlight=False, soft_wrap=True)
-        if failures:
-            raise typer.Exit(code=1)
+        outcome = _execute(plan.figures, jobs)
+    _report(outcome, len(plan.figures))
 
 
-def _make_figures(figures: list[Any], jobs: int) -> list[Any]:
+def _check_jobs(jobs: int) -> None:
+    from optviz.errors import HyperparameterError
+
+    if jobs < 1:
+        raise HyperparameterError(f"--jobs {jobs} must be 1 or more, e.g. --jobs 2")
+
+
+def _execute(figures: Any, jobs: int) -> Any:
+    """Render with a progress bar on stderr (redrawn per finished file: no refresh thread, so the
+    worker processes are never forked while another thread holds a lock)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from optviz.sweep import run_figures
+    from optviz.sweep import execute
 
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-    with Progress(*columns, console=err_console, transient=True) as progress:
+    with Progress(*columns, console=err_console, transient=True, auto_refresh=False) as progress:
         task = progress.add_task("rendering", total=len(figures))
-        return run_figures(figures, jobs=jobs, on_done=lambda outcome: progress.advance(task))
+
+        def advance(result: Any) -> None:
+            progress.advance(task)
+            progress.refresh()
+
+        return execute(figures, jobs, on_result=advance)
 
 
-def _plan_table(figures: list[Any]) -> Table:
+def _plan_table(figures: Any) -> Table:
     table = Table(title=f"dry run: {len(figures)} file{'s' * (len(figures) != 1)} would be made", title_justify="left")
     table.add_column("output", overflow="fold")
     table.add_column("function")
     table.add_column("runs", overflow="fold")
+    table.add_column("steps", justify="right")
     for figure in figures:
-        runs = "; ".join(f"{r['opt']} lr={r.get('lr')}" for r in figure.runs)
-        table.add_row(str(figure.out), figure.fn, runs)
+        steps = sorted({run.steps for run in figure.runs})
+        table.add_row(
+            str(figure.out), figure.fn, "; ".join(run.label for run in figure.runs), ", ".join(map(str, steps))
+        )
     return table
 
 
-def _outcome_table(outcomes: list[Any]) -> Table:
-    table = Table(title="sweep", title_justify="left")
+def _report(outcome: Any, total: int) -> None:
+    """The summary table, the failures, and the exit code: 130 interrupted, 1 failures, else 0."""
+    table = Table(title=f"{len(outcome.results)} of {total} file{'s' * (total != 1)}", title_justify="left")
     table.add_column("output", overflow="fold")
     table.add_column("run", overflow="fold")
     table.add_column("final loss", justify="right")
     table.add_column("diverged", justify="right")
-    for outcome in outcomes:
-        if outcome.error:
-            table.add_row(str(outcome.out), "[red]failed[/]", "—", "—")
-            continue
-        for i, (label, loss, at) in enumerate(
-            zip(outcome.labels, outcome.final_losses, outcome.diverged_at, strict=True)
-        ):
-            table.add_row(
-                str(outcome.out) if i == 0 else "", label, _fmt(loss), "—" if at is None else f"[red]step {at}[/]"
-            )
-    return table
+    for result in outcome.results:
+        if not result.ok:
+            table.add_row(str(result.out), "[red]failed[/]", "—", "—")
+        for i, (label, loss, at) in enumerate(result.rows):
+            table.add_row(str(result.out) if i == 0 else "", label, _fmt(loss), "—" if at is None else f"[red]step {at}[/]")
+    console.print(table)
+    for result in outcome.failures:
+        err_console.print(f"[bold red]failed:[/] {result.out}: {result.error}", highlight=False, soft_wrap=True)
+    if outcome.interrupted:
+        err_console.print(
+            f"[yellow]interrupted:[/] kept the {len(outcome.results) - len(outcome.failures)} finished file(s); "
+            "no partial file was left",
+            highlight=False,
+        )
+        raise typer.Exit(code=130)
+    if outcome.failures:
+        err_console.print(f"[bold red]{len(outcome.failures)} of {total} failed[/]", highlight=False)
+        raise typer.Exit(code=1)
 
 
 @app.command("gallery")
 def gallery_command(
-    names: Annotated[list[str] | None, typer.Argument(help="Configs to render (file stems); default: all.")] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Render only this lesson (repeatable), e.g. --only momentum.")
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Files rendered in parallel (processes).")] = 1,
     configs: Annotated[Path, typer.Option("--configs", help="Folder of lesson configs.")] = Path("configs"),
-    out: Annotated[Path, typer.Option("--out", help="Gallery folder (its README.md is rewritten).")] = Path("gallery"),
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Figures made in parallel (processes).")] = 1,
+    out: Annotated[Path, typer.Option("--out", help="Gallery folder; its README.md is rewritten.")] = Path("gallery"),
 ) -> None:
     """Render the lesson configs into the gallery folder and write its README.md.
 
+    The README lists every lesson in the configs folder with its picture, its one-line lesson
+    and the command that makes it; --only re-renders some and keeps the others' files.
+
     [bold]Examples[/]
 
-      optviz gallery
-      optviz gallery momentum adagrad --jobs 2
+      optviz gallery --jobs 2
+      optviz gallery --only momentum --only adagrad
       optviz gallery --configs my-lessons --out slides
     """
     with user_errors():
-        from optviz.errors import HyperparameterError
-        from optviz.gallery import find_configs, make_gallery, write_readme
+        from optviz.gallery import plan_gallery, select, total_size, write_readme
 
-        if jobs < 1:
-            raise HyperparameterError(f"--jobs {jobs} must be >= 1, e.g. --jobs 2")
-        paths = find_configs(configs, names)
-        from rich.progress import Progress
-
-        with Progress(console=err_console, transient=True) as progress:
-            task = progress.add_task("gallery", total=None)
-            lessons = make_gallery(paths, out, jobs=jobs, on_done=lambda outcome: progress.advance(task))
-        outcomes = [o for lesson in lessons for o in lesson.outcomes]
-        console.print(_outcome_table(outcomes))
-        console.print(f"wrote {write_readme(lessons, out)}")
-        failures = [o for o in outcomes if o.error]
-        for outcome in failures:
-            err_console.print(f"[bold red]failed:[/] {outcome.out}: {outcome.error}", highlight=False, soft_wrap=True)
-        if failures:
-            raise typer.Exit(code=1)
+        _check_jobs(jobs)
+        lessons = plan_gallery(configs, out)
+        chosen = select(lessons, only)
+        figures = [figure for lesson in chosen for figure in lesson.plan.figures]
+        outcome = _execute(figures, jobs)
+        if not outcome.interrupted:
+            console.print(f"wrote {write_readme(lessons, out)} ({total_size(lessons) / 1e6:.1f} MB of pictures)")
+    _report(outcome, len(figures))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,78 +1,116 @@
 """The gallery: every lesson config rendered into one folder, with a README that shows each
-picture, its one-line lesson and the exact command that made it."""
+picture, its one-line lesson and the exact command that made it.
+
+Lessons are the ``*.yaml`` files of a folder (``configs/``), in file-name order; a numeric prefix
+(``03-ravine-gd.yaml``) sets the order and may be left out when naming one (``--only ravine-gd``).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from optviz.errors import ConfigError, UnknownNameError
 from optviz.output import atomic_path
-from optviz.sweep import Figure, Outcome, expand, load, run_figures
+from optviz.sweep import Plan, load
 
-__all__ = ["Lesson", "find_configs", "make_gallery", "write_readme"]
+__all__ = ["Lesson", "plan_gallery", "select", "total_size", "write_readme"]
 
 
 @dataclass(frozen=True)
 class Lesson:
-    """One config of the gallery and what became of it."""
+    """One config of the gallery and its checked plan."""
 
-    name: str
     config: Path
-    lesson: str
-    outcomes: tuple[Outcome, ...]
+    plan: Plan
+
+    @property
+    def name(self) -> str:
+        """The file name without its order prefix: ``03-ravine-gd.yaml`` -> ``ravine-gd``."""
+        return re.sub(r"^\d+[-_]", "", self.config.stem)
 
 
-def find_configs(folder: Path, only: list[str] | None = None) -> list[Path]:
-    """The ``*.yaml`` configs of ``folder`` (sorted), or only those named (by file stem)."""
-    configs = sorted(folder.glob("*.yaml"))
-    if not configs:
-        raise ConfigError(f"no .yaml configs in {str(folder)!r}; give the folder with --configs")
-    if only:
-        stems = {c.stem: c for c in configs}
-        unknown = [n for n in only if n not in stems]
-        if unknown:
-            raise UnknownNameError("config", unknown[0], stems)
-        configs = [stems[n] for n in only]
-    return configs
+def plan_gallery(configs: Path, out_dir: Path) -> list[Lesson]:
+    """Load and check every config of ``configs`` (nothing runs if one is broken), writing into
+    ``out_dir``; two lessons may not write the same file."""
+    configs = Path(configs)
+    if not configs.is_dir():
+        raise ConfigError(f"no folder {str(configs)!r}; run from the optviz checkout or give --configs FOLDER")
+    paths = sorted(configs.glob("*.yaml"))
+    if not paths:
+        raise ConfigError(f"no .yaml configs in {str(configs)!r}; give the lessons' folder with --configs")
+    lessons = [Lesson(path, load(path, out_dir)) for path in paths]
+    owner: dict[Path, Path] = {}
+    for lesson in lessons:
+        for figure in lesson.plan.figures:
+            if figure.out in owner:
+                raise ConfigError(
+                    f"{lesson.config} and {owner[figure.out]} both write {figure.out.name!r}; "
+                    "put {name} in their out: templates"
+                )
+            owner[figure.out] = lesson.config
+    return lessons
 
 
-def make_gallery(
-    configs: list[Path], out_dir: Path, *, jobs: int = 1, on_done: Callable[[Outcome], None] | None = None
-) -> list[Lesson]:
-    """Validate every config first (nothing runs if one is broken), then render them all."""
-    plans: list[tuple[Path, str, list[Figure]]] = []
-    for config in configs:
-        settings, lesson = load(config)
-        plans.append((config, lesson, expand(settings, name=config.stem, out_dir=out_dir, source=str(config))))
-    figures = [f for _, _, figs in plans for f in figs]
-    outcomes = iter(run_figures(figures, jobs=jobs, on_done=on_done))
-    return [Lesson(config.stem, config, lesson, tuple(next(outcomes) for _ in figs)) for config, lesson, figs in plans]
+def select(lessons: list[Lesson], only: list[str] | None) -> list[Lesson]:
+    """The lessons named in ``only`` (file stem, with or without its order prefix), or all."""
+    if not only:
+        return lessons
+    by_name = {lesson.name: lesson for lesson in lessons} | {lesson.config.stem: lesson for lesson in lessons}
+    chosen = []
+    for name in only:
+        if name not in by_name:
+            raise UnknownNameError("lesson", name, [lesson.name for lesson in lessons])
+        if by_name[name] not in chosen:
+            chosen.append(by_name[name])
+    return chosen
+
+
+def total_size(lessons: list[Lesson]) -> int:
+    """Bytes of the lessons' files that exist."""
+    outs = [figure.out for lesson in lessons for figure in lesson.plan.figures]
+    return sum(out.stat().st_size for out in outs if out.exists())
 
 
 def write_readme(lessons: list[Lesson], out_dir: Path) -> Path:
-    """``out_dir/README.md``: a section per lesson with its pictures and the command (paths as
-    given, so run the gallery from the folder the commands should start in)."""
+    """Write ``out_dir/README.md``: a contents list, then per lesson its one-line lesson, its
+    description, its pictures and the command that makes them (paths as given to the gallery, so
+    the commands work from the folder it was run in)."""
     out_dir = Path(out_dir)
     lines = [
         "# optviz gallery",
         "",
-        "Each entry is one config of [`configs/`](../configs), rendered by `optviz gallery`.",
-        "Regenerate them all with `optviz gallery` (from the repository's top folder), or one with the",
-        "command under it.",
+        "The lessons of the deep-learning optimization chapter, one config each in "
+        f"[`{lessons[0].config.parent.as_posix()}/`]({_link(lessons[0].config.parent, out_dir)}). "
+        "Every picture was made by the command under it; `optviz gallery` remakes them all.",
         "",
     ]
+    lines += [f"{i}. [{lesson.plan.lesson}](#{_anchor(lesson.name)})" for i, lesson in enumerate(lessons, start=1)]
+    lines.append("")
     for lesson in lessons:
-        lines += [f"## {lesson.name}", "", lesson.lesson, ""]
-        for outcome in lesson.outcomes:
-            if outcome.error:
-                lines += [f"*failed: {outcome.error}*", ""]
-                continue
-            lines += [f"![{lesson.name}]({os.path.relpath(outcome.out, out_dir)})", ""]
-        lines += ["```bash", f"optviz sweep {lesson.config.as_posix()} --out-dir {out_dir.as_posix()}", "```", ""]
+        lines += [f"## {lesson.name}", "", f"**{lesson.plan.lesson}**", ""]
+        if lesson.plan.description:
+            lines += [lesson.plan.description, ""]
+        for figure in lesson.plan.figures:
+            if figure.out.exists():
+                lines += [f"![{lesson.name}: {figure.out.name}]({_link(figure.out, out_dir)})", ""]
+            else:
+                lines += [f"*{figure.out.name} is not rendered yet: `optviz gallery --only {lesson.name}`*", ""]
+        command = f"optviz sweep {lesson.config.as_posix()} --out-dir {out_dir.as_posix()}"
+        lines += ["```bash", command, "```", ""]
     path = out_dir / "README.md"
+    out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
-        tmp.write_text("\n".join(lines))
+        tmp.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def _link(target: Path, out_dir: Path) -> str:
+    return Path(os.path.relpath(target, out_dir)).as_posix()
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, spaces to dashes, punctuation dropped."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
