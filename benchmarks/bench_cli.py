@@ -36,32 +36,16 @@ def commands(folder: Path) -> list[tuple[str, list[str], float | None]]:
             [OPTVIZ, "run", "--fn", "ravine", "--opt", "adam", "--lr", "0.16", "--out", str(folder / "x.png")],
             0.8,
         ),
-        (
-            "optviz run --out x.gif (100 frames)",
-            [
-                OPTVIZ,
-                "run",
-                "--fn",
-                "ravine",
-                "--opt",
-                "gd",
-                "--opt",
-                "momentum",
-                "--opt",
-                "adam",
-                "--lr",
-                "0.4",
-                "--steps",
-                "100",
-                "--frames",
-                "100",
-                "--size",
-                "800x450",
-                "--out",
-                str(folder / "x.gif"),
-            ],
-            1.3,
-        ),
+        ("optviz run --out x.gif (100 frames, 1280x720)", gif_run(folder / "x.gif", "16:9"), 1.3),
+        ("optviz run --out x.gif (100 frames, 640x360)", gif_run(folder / "y.gif", "640x360"), None),
+    ]
+
+
+def gif_run(out: Path, size: str) -> list[str]:
+    """GD, momentum and Adam on the ravine for 100 steps, one frame per step."""
+    return [
+        *(OPTVIZ, "run", "--fn", "ravine", "--opt", "gd", "--opt", "momentum", "--opt", "adam", "--lr", "0.4"),
+        *("--steps", "100", "--frames", "100", "--size", size, "--out", str(out)),
     ]
 
 
