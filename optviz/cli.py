@@ -498,7 +498,9 @@ def _report(outcome: Any, total: int) -> None:
         if not result.ok:
             table.add_row(str(result.out), "[red]failed[/]", "—", "—")
         for i, (label, loss, at) in enumerate(result.rows):
-            table.add_row(str(result.out) if i == 0 else "", label, _fmt(loss), "—" if at is None else f"[red]step {at}[/]")
+            table.add_row(
+                str(result.out) if i == 0 else "", label, _fmt(loss), "—" if at is None else f"[red]step {at}[/]"
+            )
     console.print(table)
     for result in outcome.failures:
         err_console.print(f"[bold red]failed:[/] {result.out}: {result.error}", highlight=False, soft_wrap=True)
