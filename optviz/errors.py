@@ -52,3 +52,7 @@ class UnknownNameError(OptvizError):
         self.name = name
         self.valid = valid
         self.suggestions = close
+
+    def __reduce__(self):
+        # rebuilt from its arguments, so it survives a process pool (the default pickles the message)
+        return (type(self), (self.kind, self.name, self.valid))

@@ -177,3 +177,12 @@ def test_ctrl_c_during_a_sweep_keeps_finished_files_and_exits_130(tmp_path, monk
     assert code == 130
     assert "interrupted" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml", "r-lr0.1.png"]
+
+
+def test_unknown_name_error_survives_pickling():
+    """Sweep workers run in other processes; their errors must cross back intact."""
+    import pickle
+
+    error = errors.UnknownNameError("optimizer", "adamm", ["adam", "sgd"])
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is errors.UnknownNameError and str(copy) == str(error)
