@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import require_torch, torch_path
 
 import optviz
 from optviz.errors import HyperparameterError, UnknownNameError
@@ -96,29 +97,6 @@ TARGETS = [
 ]
 
 
-def torch_path(fn, torch_name, kwargs, lr, start, steps, *, clip_norm=None, clip_value=None, scheduler=None):
-    """The path torch.optim takes, fed optviz's exact gradients (float64, single-tensor kernels)."""
-    torch = pytest.importorskip("torch")
-    torch.set_default_dtype(torch.float64)
-    param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    optimizer = getattr(torch.optim, torch_name)([param], lr=lr, foreach=False, **kwargs)
-    sched = scheduler(optimizer) if scheduler else None
-    points, lrs = [param.detach().numpy().copy()], []
-    for _ in range(steps):
-        with np.errstate(all="ignore"):  # a diverging path overflows in the gradient
-            param.grad = torch.from_numpy(fn.grad(param.detach().numpy().copy()))
-        if clip_value is not None:
-            torch.nn.utils.clip_grad_value_([param], clip_value)
-        if clip_norm is not None:
-            torch.nn.utils.clip_grad_norm_([param], clip_norm)
-        lrs.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        if sched:
-            sched.step()
-        points.append(param.detach().numpy().copy())
-    return np.array(points), np.array(lrs)
-
-
 @pytest.mark.parametrize(("fn_spec", "start", "lr_scale"), TARGETS, ids=[t[0] for t in TARGETS])
 @pytest.mark.parametrize(("spec", "torch_name", "kwargs", "lr"), OPTIMIZERS_UNDER_TEST, ids=IDS)
 def test_matches_torch(spec, torch_name, kwargs, lr, fn_spec, start, lr_scale):
@@ -132,8 +110,10 @@ def test_matches_torch(spec, torch_name, kwargs, lr, fn_spec, start, lr_scale):
     assert finite[: len(traj.points)].all()
     assert len(traj.points) == finite.sum(), "optviz and torch disagree on divergence"
     assert len(traj.points) > 100, "the case should stay finite long enough to be a real comparison"
+    # near the minimum the coordinates approach 0, where a few ulps of the path's scale (torch's
+    # kernels fuse multiply-adds, ours do not) outweigh any relative tolerance
     scale = np.abs(expected[: len(traj.points)]).max()
-    np.testing.assert_allclose(traj.points, expected[: len(traj.points)], rtol=1e-10, atol=1e-13 * scale)
+    np.testing.assert_allclose(traj.points, expected[: len(traj.points)], rtol=1e-10, atol=1e-12 * scale)
 
 
 @pytest.mark.parametrize(
@@ -184,7 +164,7 @@ def test_batch_with_per_run_hyperparameters_equals_single_runs():
 
 @pytest.mark.parametrize(("name", "entry"), OPTIMIZERS.items())
 def test_defaults_are_torch_defaults(name, entry):
-    torch = pytest.importorskip("torch")
+    torch = require_torch()
     import inspect
 
     params = inspect.signature(getattr(torch.optim, entry.torch_name).__init__).parameters

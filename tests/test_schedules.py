@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import require_torch, torch_path
 
 import optviz
 from optviz import schedules
@@ -29,7 +30,7 @@ def test_multipliers(text, steps, expected):
 
 
 def _torch_schedulers():
-    torch = pytest.importorskip("torch")
+    torch = require_torch()
     lrs = torch.optim.lr_scheduler
     return [
         ("step(step_size=7, gamma=0.5)", lambda o: lrs.StepLR(o, step_size=7, gamma=0.5)),
@@ -49,7 +50,6 @@ def _torch_schedulers():
 
 @pytest.mark.parametrize("index", range(5))
 def test_schedule_matches_torch_scheduler(index):
-    from test_optim import torch_path
 
     text, make = _torch_schedulers()[index]
     fn = optviz.get_function("ravine")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from optviz.errors import HyperparameterError
-from optviz.functions.registry import Minimum, TestFunction, pack, register
+from optviz.functions.registry import Minimum, TestFunction, fixed_sum, pack, register, solve_small
 
 # The textbook's thermometer: readings c in Celsius and u in an unknown unit (c ≈ w·u + b).
 CELSIUS = np.array([0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0])
@@ -24,19 +24,21 @@ def thermometer(scale: float = 1.0) -> TestFunction:
         c = CELSIUS if idx is None else CELSIUS[idx]
         return x[..., 0, None] * u + x[..., 1, None] - c, u
 
+    # means as fixed-order sums (not numpy's layout-dependent mean), so a batch equals its runs
     def f(x):
         r, _ = residuals(x)
-        return (r * r).mean(-1)
+        return fixed_sum(r * r) / len(CELSIUS)
 
     def batch_grad(x, idx=None):
         r, u = residuals(x, idx)
-        return pack((2 * r * u).mean(-1), (2 * r).mean(-1))
+        return pack(fixed_sum(2 * r * u) / r.shape[-1], fixed_sum(2 * r) / r.shape[-1])
 
     def grad(x):
         return batch_grad(x)
 
-    design = np.stack([inputs, np.ones_like(inputs)], axis=1)
-    best = np.linalg.solve(design.T @ design, design.T @ CELSIUS)
+    # least squares from its 2x2 normal equations, by hand: no BLAS or LAPACK in any number
+    normal = np.array([[fixed_sum(inputs * inputs), fixed_sum(inputs)], [fixed_sum(inputs), len(inputs)]])
+    best = solve_small(normal, np.array([fixed_sum(inputs * CELSIUS), fixed_sum(CELSIUS)]))
     best_point = (float(best[0]), float(best[1]))
     start = (1.0, 0.0)
     scaled = "" if scale == 1 else rf" \cdot {scale:g}"

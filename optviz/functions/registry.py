@@ -21,7 +21,7 @@ import numpy as np
 from optviz import spec as spec_parser
 from optviz.errors import HyperparameterError, UnknownNameError
 
-__all__ = ["REGISTRY", "Minimum", "TestFunction", "get", "names", "pack", "register"]
+__all__ = ["REGISTRY", "Minimum", "TestFunction", "fixed_sum", "get", "names", "pack", "register", "solve_small"]
 
 Array = np.ndarray
 
@@ -38,6 +38,33 @@ def pack(*columns: Array) -> Array:
     for i, column in enumerate(columns):
         out[..., i] = column
     return out
+
+
+def fixed_sum(x: Array) -> Array:
+    """Sum over the last axis in one fixed pairwise order: ``(..., n) -> (...)``.
+
+    numpy's ``sum(-1)`` chooses its order of additions from the array's memory layout and length
+    (pairwise along a contiguous axis, row after row across a strided one), so a run's value could
+    round differently in a batch than alone. Here each level adds the first half to the second,
+    elementwise, so every result depends on its own row only. For two coordinates it is ``x0 + x1``.
+    """
+    while x.shape[-1] > 1:
+        n = x.shape[-1]
+        half = n // 2
+        paired = x[..., :half] + x[..., half : 2 * half]
+        x = paired if n % 2 == 0 else np.concatenate([paired, x[..., 2 * half :]], axis=-1)
+    return x[..., 0]
+
+
+def solve_small(matrix: Array, rhs: Array) -> Array:
+    """Solve a 1x1 or 2x2 system by hand (Cramer's rule), never through LAPACK, whose kernels,
+    and so whose last bits, depend on the CPU."""
+    matrix, rhs = np.asarray(matrix, dtype=float), np.asarray(rhs, dtype=float)
+    if rhs.shape == (1,):
+        return rhs / matrix[0, 0]
+    (a, b), (c, d) = matrix
+    det = a * d - b * c
+    return np.array([(d * rhs[0] - b * rhs[1]) / det, (a * rhs[1] - c * rhs[0]) / det])
 
 
 @dataclass(frozen=True)
@@ -104,7 +131,7 @@ class TestFunction:
         if not points:
             return np.full(x.shape[:-1], np.nan)
         diff = x[..., None, :] - np.asarray(points)
-        return np.sqrt((diff**2).sum(-1)).min(-1)
+        return np.sqrt(fixed_sum(diff * diff)).min(-1)
 
 
 @dataclass(frozen=True)
@@ -211,7 +238,7 @@ def refine_stationary(grad: Callable[[Array], Array], x0: tuple[float, ...], ite
     for _ in range(iters):
         g = grad(x)
         jac = np.stack([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(x.size)], axis=-1)
-        step = np.linalg.solve(jac, g)
+        step = solve_small(jac, g)
         x = x - step
         if np.max(np.abs(step)) < 1e-15 * (1 + np.max(np.abs(x))):
             break
