@@ -24,12 +24,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-import matplotlib as mpl
 import numpy as np
 from PIL import GifImagePlugin, Image
 
 from optviz.functions import TestFunction
 from optviz.output import atomic_path
+from optviz.render.reproducible import rc_context
 from optviz.render.static import Scene, build_scene
 from optviz.render.style import Options, frame_steps, run_colors
 from optviz.trajectory import Trajectory
@@ -39,6 +39,16 @@ __all__ = ["GifWriter", "Player", "build_palette", "save_animation"]
 #: GIF palette entries for colours; index 255 is the transparent "unchanged" pixel
 GIF_COLORS = 255
 TRANSPARENT = 255
+#: Pillow's per-frame GIF options, all spelled out so that a change of Pillow's defaults cannot
+#: change the bytes: draw over the previous frame (disposal 1), index 255 shows it through, no
+#: local palette (the global one is in the header), no interlacing, no palette rewriting
+GIF_FRAME_OPTIONS = {
+    "disposal": 1,
+    "transparency": TRANSPARENT,
+    "include_color_table": False,
+    "interlace": False,
+    "optimize": False,
+}
 
 
 def save_animation(trajs: Sequence[Trajectory], fn: TestFunction, path: Path, options: Options) -> Path:
@@ -49,7 +59,7 @@ def save_animation(trajs: Sequence[Trajectory], fn: TestFunction, path: Path, op
         options = dataclasses.replace(
             options, width=options.width + options.width % 2, height=options.height + options.height % 2
         )
-    with mpl.rc_context(options.theme.rc(options.font_pt)):
+    with rc_context(options):
         player = Player(build_scene(trajs, fn, options, animated=True))
         steps = frame_steps(player.scene.steps, options.frames)
         with atomic_path(path) as tmp:
@@ -227,9 +237,7 @@ class GifWriter:
             return
         indices, offset, duration_ms = self._pending
         image = Image.fromarray(indices)  # mode "L": raw indices into the global palette
-        for chunk in GifImagePlugin.getdata(
-            image, offset=offset, duration=duration_ms, disposal=1, transparency=TRANSPARENT
-        ):
+        for chunk in GifImagePlugin.getdata(image, offset=offset, duration=duration_ms, **GIF_FRAME_OPTIONS):
             self._fh.write(chunk)
         self._pending = None
 

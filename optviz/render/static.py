@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import matplotlib as mpl
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -32,6 +31,7 @@ from matplotlib.ticker import FuncFormatter, NullLocator
 
 from optviz.functions import TestFunction
 from optviz.output import atomic_path
+from optviz.render.reproducible import rc_context, savefig_options
 from optviz.render.style import Levels, Options, Theme, contour_levels, far_box, plot_window, run_colors, truncate_far
 from optviz.trajectory import Trajectory
 
@@ -262,10 +262,13 @@ def _last_step(trajs: Sequence[Trajectory]) -> int:
 
 def save_static(trajs: Sequence[Trajectory], fn: TestFunction, path: Path, options: Options) -> Path:
     """Render the runs to ``path`` (.png, .svg or .pdf), written atomically."""
-    with mpl.rc_context(options.theme.rc(options.font_pt)):
+    fmt = path.suffix.lower()[1:]
+    with rc_context(options):
         scene = build_scene(trajs, fn, options, animated=False)
         with atomic_path(path) as tmp:
-            scene.fig.savefig(tmp, format=path.suffix.lower()[1:], dpi=options.dpi, facecolor=options.theme.background)
+            scene.fig.savefig(
+                tmp, format=fmt, dpi=options.dpi, facecolor=options.theme.background, **savefig_options(fmt)
+            )
     return path
 
 

@@ -1,0 +1,72 @@
+"""What keeps a rendered file the same, byte for byte, on every run and every machine.
+
+Given the same library versions (:func:`library_versions`), optviz writes identical files because
+nothing outside the call can reach them:
+
+- **rc settings**: matplotlib's built-in defaults, not the user's ``matplotlibrc`` or style, then
+  the theme; a user's ``font.family: serif`` would otherwise move every label.
+- **fonts**: only the DejaVu Sans that ships inside matplotlib. The default family ``sans-serif``
+  expands to a list (DejaVu Sans, Bitstream Vera Sans, ..., Arial, Helvetica) whose fonts
+  installed on the machine join the glyph fallback chain; naming the one family leaves the
+  bundled files, which the font manager lists before any system font, as the only candidates.
+- **metadata**: no date and no version string (matplotlib's defaults are the current time and
+  ``Matplotlib v3.x.y``).
+- **SVG ids**: hashed with a fixed salt instead of a random one per file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import matplotlib as mpl
+
+from optviz.render.style import Options
+
+__all__ = ["PINNED_RC", "library_versions", "rc_context", "savefig_options"]
+
+#: rc settings on top of the theme's that make files reproducible (see the module docstring)
+PINNED_RC: dict[str, Any] = {
+    "font.family": ["DejaVu Sans"],
+    "svg.hashsalt": "optviz",
+}
+
+#: savefig keywords per format. A metadata value of None drops the key; "optviz" replaces the
+#: versioned creator strings. PNG compression is spelled out so a default change cannot move bytes.
+_SAVEFIG_OPTIONS: dict[str, dict[str, Any]] = {
+    "png": {"metadata": {"Software": "optviz"}, "pil_kwargs": {"compress_level": 6, "optimize": False}},
+    "svg": {"metadata": {"Creator": "optviz", "Date": None}},
+    "pdf": {"metadata": {"Creator": "optviz", "Producer": None, "CreationDate": None}},
+}
+
+
+@contextmanager
+def rc_context(options: Options) -> Iterator[None]:
+    """matplotlib's own defaults, then the theme, then :data:`PINNED_RC`, for the duration of a render."""
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        mpl.rcParams.update({**options.theme.rc(options.font_pt), **PINNED_RC})
+        yield
+
+
+def savefig_options(fmt: str) -> dict[str, Any]:
+    """Keywords for ``Figure.savefig(..., format=fmt)`` that keep the file free of dates and versions."""
+    return {key: dict(value) for key, value in _SAVEFIG_OPTIONS[fmt].items()}
+
+
+def library_versions() -> dict[str, str]:
+    """The versions that decide a rendered file's bytes: the drawing (matplotlib and its FreeType,
+    which rasterises text), the numbers (numpy) and the encoders (Pillow and its zlib)."""
+    import numpy as np
+    import PIL
+    from matplotlib import ft2font
+    from PIL import features
+
+    return {
+        "matplotlib": mpl.__version__,
+        "freetype": ft2font.__freetype_version__,
+        "numpy": np.__version__,
+        "pillow": PIL.__version__,
+        "zlib": str(features.version("zlib")),
+    }
