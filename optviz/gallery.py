@@ -76,15 +76,23 @@ def total_size(lessons: list[Lesson]) -> int:
 
 def write_readme(lessons: list[Lesson], out_dir: Path) -> Path:
     """Write ``out_dir/README.md``: a contents list, then per lesson its one-line lesson, its
-    description, its pictures and the command that makes them (paths as given to the gallery, so
-    the commands work from the folder it was run in)."""
+    description, its pictures and the command that makes them.
+
+    Every path in it is relative: links to the README's own folder, commands to the folder that
+    holds the gallery (the checkout's top folder for ``gallery/``). So the README depends only on
+    where the configs sit beside the gallery, not on the folder ``optviz gallery`` ran in nor on
+    absolute paths: the same layout rendered anywhere gives the same bytes.
+    """
     out_dir = Path(out_dir)
+    top = Path(os.path.abspath(out_dir)).parent
+    configs = lessons[0].config.parent
     lines = [
         "# optviz gallery",
         "",
         "The lessons of the deep-learning optimization chapter, one config each in "
-        f"[`{lessons[0].config.parent.as_posix()}/`]({_link(lessons[0].config.parent, out_dir)}). "
-        "Every picture was made by the command under it; `optviz gallery` remakes them all.",
+        f"[`{_link(configs, top)}/`]({_link(configs, out_dir)}). Every picture was made by the "
+        f"command under it, run from the folder that holds `{_link(out_dir, top)}/`; "
+        "`optviz gallery` remakes them all.",
         "",
     ]
     lines += [f"{i}. [{lesson.plan.lesson}](#{_anchor(lesson.name)})" for i, lesson in enumerate(lessons, start=1)]
@@ -98,7 +106,7 @@ def write_readme(lessons: list[Lesson], out_dir: Path) -> Path:
                 lines += [f"![{lesson.name}: {figure.out.name}]({_link(figure.out, out_dir)})", ""]
             else:
                 lines += [f"*{figure.out.name} is not rendered yet: `optviz gallery --only {lesson.name}`*", ""]
-        command = f"optviz sweep {lesson.config.as_posix()} --out-dir {out_dir.as_posix()}"
+        command = f"optviz sweep {_link(lesson.config, top)} --out-dir {_link(out_dir, top)}"
         lines += ["```bash", command, "```", ""]
     path = out_dir / "README.md"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -107,8 +115,10 @@ def write_readme(lessons: list[Lesson], out_dir: Path) -> Path:
     return path
 
 
-def _link(target: Path, out_dir: Path) -> str:
-    return Path(os.path.relpath(target, out_dir)).as_posix()
+def _link(target: Path, start: Path) -> str:
+    """``target`` relative to the folder ``start``, with forward slashes (as Markdown and shells on
+    every system read them)."""
+    return Path(os.path.relpath(target, start)).as_posix()
 
 
 def _anchor(heading: str) -> str:

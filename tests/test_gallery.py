@@ -61,9 +61,20 @@ def test_gallery_renders_every_lesson_and_writes_its_readme(tmp_path):
         "A longer word about Adam.",
         "![bowl: 01-bowl.png](01-bowl.png)",
         "![adam: 02-adam-ravine.gif](02-adam-ravine.gif)",
-        f"optviz sweep {configs.as_posix()}/02-adam.yaml --out-dir {out.as_posix()}",
+        "one config each in [`configs/`](../configs)",
+        "run from the folder that holds `gallery/`",
+        "optviz sweep configs/02-adam.yaml --out-dir gallery",
     ):
         assert words in readme
+
+
+def test_the_readme_does_not_depend_on_the_folder_it_was_made_from(tmp_path, monkeypatch):
+    configs, out = lessons(tmp_path), tmp_path / "gallery"
+    assert invoke("--configs", configs, "--out", out).exit_code == 0  # absolute paths
+    absolute = (out / "README.md").read_bytes()
+    monkeypatch.chdir(configs)
+    assert invoke("--configs", ".", "--out", "../gallery").exit_code == 0
+    assert (out / "README.md").read_bytes() == absolute
 
 
 def test_only_renders_some_and_the_readme_keeps_all(tmp_path):
