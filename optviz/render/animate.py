@@ -59,7 +59,7 @@ def save_animation(trajs: Sequence[Trajectory], fn: TestFunction, path: Path, op
         options = dataclasses.replace(
             options, width=options.width + options.width % 2, height=options.height + options.height % 2
         )
-    with rc_context(options):
+    with rc_context(options.theme.rc(options.font_pt)):
         player = Player(build_scene(trajs, fn, options, animated=True))
         steps = frame_steps(player.scene.steps, options.frames)
         with atomic_path(path) as tmp:

@@ -22,8 +22,6 @@ from typing import Any
 
 import matplotlib as mpl
 
-from optviz.render.style import Options
-
 __all__ = ["PINNED_RC", "library_versions", "rc_context", "savefig_options"]
 
 #: rc settings on top of the theme's that make files reproducible (see the module docstring)
@@ -42,11 +40,12 @@ _SAVEFIG_OPTIONS: dict[str, dict[str, Any]] = {
 
 
 @contextmanager
-def rc_context(options: Options) -> Iterator[None]:
-    """matplotlib's own defaults, then the theme, then :data:`PINNED_RC`, for the duration of a render."""
+def rc_context(look: dict[str, Any]) -> Iterator[None]:
+    """matplotlib's own defaults, then ``look`` (a theme's rc settings), then :data:`PINNED_RC`, for
+    the duration of a render."""
     with mpl.rc_context():
         mpl.rcdefaults()
-        mpl.rcParams.update({**options.theme.rc(options.font_pt), **PINNED_RC})
+        mpl.rcParams.update({**look, **PINNED_RC})
         yield
 
 

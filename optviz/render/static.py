@@ -263,7 +263,7 @@ def _last_step(trajs: Sequence[Trajectory]) -> int:
 def save_static(trajs: Sequence[Trajectory], fn: TestFunction, path: Path, options: Options) -> Path:
     """Render the runs to ``path`` (.png, .svg or .pdf), written atomically."""
     fmt = path.suffix.lower()[1:]
-    with rc_context(options):
+    with rc_context(options.theme.rc(options.font_pt)):
         scene = build_scene(trajs, fn, options, animated=False)
         with atomic_path(path) as tmp:
             scene.fig.savefig(
