@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from optviz import engine, schedules
+from optviz import engine
 from optviz import spec as spec_parser
-from optviz.errors import HyperparameterError, SpecError
+from optviz.errors import SpecError
 from optviz.functions import TestFunction
-from optviz.functions import get as get_function
-from optviz.optim.registry import OptimizerEntry, resolve
+from optviz.settings import MAX_STEPS, RunSettings, check_starts, check_targets, hyper_for
 from optviz.trajectory import Trajectory, TrajectoryBatch
 
-__all__ = ["MAX_STEPS", "check_steps", "run", "run_batch"]
-
-#: the most updates one run may take (a path of 1e6 points is already 16 MB per run)
-MAX_STEPS = 1_000_000
-#: start points farther than this from the origin are taken for typos
-MAX_START = 1e8
+__all__ = ["MAX_STEPS", "expand", "run", "run_batch", "run_settings"]
 
 
 def run(
@@ -89,16 +82,6 @@ def run(
     return batch[0]
 
 
-@dataclass(frozen=True)
-class _Series:
-    """One optimizer spec at one learning rate; it is run from every start point."""
-
-    entry: OptimizerEntry
-    opt: str
-    options: dict[str, Any]
-    lr: float
-
-
 def run_batch(
     fn: str | TestFunction = "ravine",
     opt: str | Sequence[str] = "gd",
@@ -134,41 +117,66 @@ def run_batch(
         >>> len(batch), batch.points.shape
         (25, (25, 201, 2))
     """
-    fn = get_function(fn)
-    steps = check_steps(steps)
-    _check_optional_positive("clip_norm", clip_norm)
-    _check_optional_positive("clip_value", clip_value)
-    noise = _check_noise(noise)
-    batch_size = _check_batch_size(fn, batch_size)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-        raise HyperparameterError(f"seed={seed!r} must be a whole number >= 0, e.g. --seed 0")
-    multipliers = schedules.multipliers(schedules.parse(schedule, steps), steps)
-    starts = _parse_starts(fn, start)
-    series = _expand([opt] if isinstance(opt, str) else list(opt), lr, hyper)
-    common = {
-        "fn": fn.spec,
-        "steps": steps,
-        "schedule": schedule,
-        "clip_norm": clip_norm,
-        "clip_value": clip_value,
-        "noise": noise,
-        "batch_size": batch_size,
-        "seed": seed,
-    }
-    n_starts, n_runs = len(starts), len(series) * len(starts)
+    runs = expand(
+        fn,
+        [opt] if isinstance(opt, str) else list(opt),
+        lr,
+        steps=steps,
+        schedule=schedule,
+        clip_norm=clip_norm,
+        clip_value=clip_value,
+        noise=noise,
+        batch_size=batch_size,
+        seed=seed,
+        hyper=hyper,
+    )
+    return run_settings(runs, check_starts(runs[0].fn, start))
+
+
+def expand(
+    fn: Any, opts: Sequence[Any], lr: Any = None, *, hyper: dict[str, Any] | None = None, **common: Any
+) -> list[RunSettings]:
+    """One checked :class:`RunSettings` per optimizer spec and learning rate (start points aside).
+
+    ``hyper`` keys apply to every optimizer, or with ``"adam.betas"`` to one. A spec that names its
+    own lr is run once, with it.
+    """
+    hyper = dict(hyper or {})
+    first = RunSettings(fn=fn, **common)  # checks the shared settings once, and parses fn
+    if not opts:
+        raise SpecError("nothing to run: give at least one optimizer, e.g. --opt adam")
+    lrs = None if lr is None else list(lr) if isinstance(lr, (list, tuple, np.ndarray)) else [lr]
+    # the name picks the "adam.betas" keys; a spec that does not parse fails in its record below
+    names = [spec_parser.parse(opt)[0] if isinstance(opt, str) else "" for opt in opts]
+    check_targets(hyper, names)
+    runs = []
+    for opt, name in zip(opts, names, strict=True):
+        series = dataclasses.replace(first, opt=opt, hyper=hyper_for(hyper, name), lr=None)
+        if series.opt.lr is not None or not lrs:
+            runs.append(series)
+        else:
+            runs += [dataclasses.replace(series, lr=value) for value in lrs]
+    return runs
+
+
+def run_settings(runs: Sequence[RunSettings], starts: np.ndarray) -> TrajectoryBatch:
+    """Run every :class:`RunSettings` from every start point; runs that share an update rule advance
+    as one (N, D) array. ``runs`` must agree on everything but ``opt``, ``hyper`` and ``lr``."""
+    first = runs[0]
+    n_starts, n_runs = len(starts), len(runs) * len(starts)
     results = []
-    for members, stepper, lr_hyper in _groups(series, n_starts):
+    for members, stepper, lr_hyper in _groups(runs, n_starts):
         paths = engine.simulate(
-            fn,
+            first.fn,
             stepper,
             np.tile(starts, (len(members), 1)),
             lr_hyper,
-            multipliers,
-            clip_value=clip_value,
-            clip_norm=clip_norm,
-            noise=noise,
-            batch_size=batch_size,
-            seed=seed,
+            first.multipliers,
+            clip_value=first.clip_value,
+            clip_norm=first.clip_norm,
+            noise=first.noise,
+            batch_size=first.batch_size,
+            seed=first.seed,
         )
         results.append((np.concatenate([np.arange(m * n_starts, (m + 1) * n_starts) for m in members]), paths))
     if len(results) == 1:
@@ -181,10 +189,10 @@ def run_batch(
         paths.loss.T,
         paths.grad_norm.T,
         paths.diverged_at,
-        tuple({**common, "opt": s.opt, "optimizer": s.entry.name, "lr": s.lr, "hyper": s.options} for s in series),
-        np.repeat(np.arange(len(series)), n_starts),
-        np.repeat([s.lr for s in series], n_starts),
-        multipliers,
+        tuple(run.summary() for run in runs),
+        np.repeat(np.arange(len(runs)), n_starts),
+        np.repeat([run.lr for run in runs], n_starts),
+        first.multipliers,
     )
 
 
@@ -200,47 +208,20 @@ def _gather(results: list[tuple[np.ndarray, engine.Paths]], n_runs: int) -> engi
     return engine.Paths(points, loss, grad_norm, diverged_at)
 
 
-def _expand(opts: list[str], lr: Any, hyper: dict[str, Any]) -> list[_Series]:
-    """One series per optimizer spec and learning rate, validated."""
-    lrs = None if lr is None else [_check_lr(v) for v in (lr if isinstance(lr, (list, tuple, np.ndarray)) else [lr])]
-    names = [spec_parser.parse(opt)[0] for opt in opts]
-    unknown_targets = {k.split(".", 1)[0] for k in hyper if "." in k} - set(names)
-    if unknown_targets:
-        raise SpecError(
-            f"-p {sorted(unknown_targets)[0]}.KEY names an optimizer that is not being run; "
-            f"use one of {', '.join(sorted(set(names)))}"
-        )
-    series = []
-    for opt, name in zip(opts, names, strict=True):
-        overrides = {k: v for k, v in hyper.items() if "." not in k}
-        overrides.update({k.split(".", 1)[1]: v for k, v in hyper.items() if k.split(".", 1)[0] == name and "." in k})
-        entry, options = resolve(opt, overrides)
-        spec_lr = options.pop("lr", None)
-        try:
-            entry.build(**options)  # validate once, with this spec's own values
-        except HyperparameterError as exc:
-            raise HyperparameterError(f"{opt}: {exc}") from None
-        run_lrs = [_check_lr(spec_lr)] if spec_lr is not None else (lrs or [entry.lr])
-        series += [_Series(entry, opt, options, lr_value) for lr_value in run_lrs]
-    if not series:
-        raise SpecError("nothing to run: give at least one optimizer, e.g. --opt adam")
-    return series
-
-
-def _groups(series: list[_Series], n_starts: int):
-    """Split series into groups that share one update rule (same optimizer and flags); numbers
+def _groups(runs: Sequence[RunSettings], n_starts: int):
+    """Split runs into groups that share one update rule (same optimizer and flags); numbers
     that differ across a group's runs become per-run arrays. Yields (member indices, stepper, lr)."""
     groups: dict[tuple, list[int]] = {}
-    for i, s in enumerate(series):
-        flags = tuple(sorted((k, v) for k, v in s.options.items() if isinstance(v, bool)))
-        groups.setdefault((s.entry.name, flags), []).append(i)
+    for i, run in enumerate(runs):
+        flags = tuple(sorted((k, v) for k, v in run.opt.options.items() if isinstance(v, bool)))
+        groups.setdefault((run.opt.entry.name, flags), []).append(i)
     for (_, flags), members in groups.items():
-        entry = series[members[0]].entry
-        keys = {k for i in members for k, v in series[i].options.items() if not isinstance(v, bool)}
+        entry = runs[members[0]].opt.entry
+        keys = {k for i in members for k, v in runs[i].opt.options.items() if not isinstance(v, bool)}
         options: dict[str, Any] = dict(flags)
         for key in keys:
-            options[key] = _stack([series[i].options.get(key, entry.defaults[key]) for i in members], n_starts)
-        yield members, entry.build(**options), _stack([series[i].lr for i in members], n_starts)
+            options[key] = _stack([runs[i].opt.options.get(key, entry.defaults[key]) for i in members], n_starts)
+        yield members, entry.build(**options), _stack([runs[i].lr for i in members], n_starts)
 
 
 def _stack(values: list[Any], repeat: int) -> Any:
@@ -251,76 +232,3 @@ def _stack(values: list[Any], repeat: int) -> Any:
     if isinstance(values[0], (tuple, list)):
         return tuple(np.repeat([float(v[j]) for v in values], repeat) for j in range(len(values[0])))
     return np.repeat([float(v) for v in values], repeat)
-
-
-def _parse_starts(fn: TestFunction, start: Any) -> np.ndarray:
-    """Start points as an (M, D) float array, checked: one point, a list of points or an array."""
-    if start is None:
-        return np.array([fn.start], dtype=float)
-    if isinstance(start, str):
-        return np.array([spec_parser.parse_point(start, fn.dim)])
-    try:
-        array = np.asarray(start, dtype=float)
-    except (TypeError, ValueError):
-        array = None
-    if array is None or array.ndim > 2 or array.size == 0:
-        points = np.array([spec_parser.parse_point(p, fn.dim) for p in start])  # raises the precise error
-    elif array.ndim == 2:
-        points = array
-    elif array.ndim == 1 and fn.dim == 1:
-        points = array[:, None]  # 1-D function: each number is a start
-    else:
-        points = array.reshape(1, -1)
-    if points.shape[1] != fn.dim:
-        spec_parser.parse_point(tuple(points[0]), fn.dim)  # raises the dimension error
-    if not np.isfinite(points).all():
-        raise SpecError(f"start points must be finite numbers; got {points[~np.isfinite(points).all(1)][0].tolist()}")
-    if np.abs(points).max() > MAX_START:
-        raise SpecError(f"start point is implausibly far from the origin (> {MAX_START:g}); check its coordinates")
-    return points
-
-
-def _check_lr(lr: Any) -> float:
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr <= 0:
-        raise HyperparameterError(f"invalid learning rate lr={lr!r}: it must be a finite number > 0, e.g. --lr 0.1")
-    return float(lr)
-
-
-def check_steps(steps: Any) -> int:
-    """``steps`` as an int from 1 to :data:`MAX_STEPS`, or a :class:`HyperparameterError`."""
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 1 <= steps <= MAX_STEPS:
-        raise HyperparameterError(f"steps={steps!r} must be a whole number from 1 to {MAX_STEPS}, e.g. --steps 50")
-    return int(steps)
-
-
-def _check_optional_positive(name: str, value: Any) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
-        raise HyperparameterError(f"{name}={value!r} must be a finite number > 0, e.g. --{name.replace('_', '-')} 1.0")
-
-
-def _check_noise(noise: Any) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not math.isfinite(noise) or noise < 0:
-        raise HyperparameterError(
-            f"noise={noise!r} must be a finite number >= 0 (a standard deviation), e.g. --noise 0.5"
-        )
-    return float(noise)
-
-
-def _check_batch_size(fn: TestFunction, batch_size: Any) -> int | None:
-    if batch_size is None:
-        return None
-    if fn.n_samples is None:
-        raise HyperparameterError(
-            f"batch_size needs a data loss such as thermometer; {fn.name} is an analytic function (use --noise instead)"
-        )
-    if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, numbers.Integral)
-        or not 1 <= batch_size <= fn.n_samples
-    ):
-        raise HyperparameterError(
-            f"batch_size={batch_size!r} must be a whole number from 1 to {fn.n_samples} for {fn.name}"
-        )
-    return int(batch_size)

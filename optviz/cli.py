@@ -7,6 +7,7 @@ Heavy modules (numpy, matplotlib, imageio) are imported inside the commands that
 from __future__ import annotations
 
 import contextlib
+import inspect
 import re
 import sys
 from collections.abc import Iterator
@@ -146,84 +147,77 @@ class ListWhat(str, Enum):
     schedules = "schedules"
 
 
+def _record_parameters(*records: type) -> list[inspect.Parameter]:
+    """Command-line options generated from the records' fields: flags, help, type and default
+    come from each field's :class:`~optviz.settings.Setting`, so a new field is a new option."""
+    from optviz.settings import settings_of
+
+    params = []
+    for record in records:
+        for name, (default, meta) in settings_of(record).items():
+            if not meta.cli:
+                continue
+            flags = meta.flags or (f"--{name.replace('_', '-')}",)
+            option = typer.Option(*flags, help=meta.help, rich_help_panel=meta.panel)
+            if meta.many:
+                annotation, default = list[meta.cli_type] | None, None
+            elif isinstance(default, tuple):  # e.g. panels: typed as a comma list
+                annotation, default = meta.cli_type, ",".join(default)
+            else:
+                annotation = meta.cli_type | None if default is None else meta.cli_type
+            params.append(
+                inspect.Parameter(
+                    name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[annotation, option]
+                )
+            )
+    return params
+
+
+def _with_parameters(*params: inspect.Parameter):
+    """Give a ``**options`` command the signature typer reads its options from."""
+
+    def decorate(command):
+        command.__signature__ = inspect.Signature(list(params))
+        return command
+
+    return decorate
+
+
+_OUTPUT_PARAMETERS = [
+    inspect.Parameter(
+        "export",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[
+            Path | None, typer.Option("--export", help="Save the trajectory as .csv, .json or .npz (one file per run).")
+        ],
+    ),
+    inspect.Parameter(
+        "out",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[
+            Path | None,
+            typer.Option(
+                "--out",
+                help="Draw the runs: .png, .svg, .pdf (picture) or .gif, .mp4 (animation).",
+                rich_help_panel=_PICTURES,
+            ),
+        ],
+    ),
+]
+
+
+def _run_parameters() -> list[inspect.Parameter]:
+    from optviz.settings import DrawSettings, RunSettings
+
+    run_params = _record_parameters(RunSettings)
+    return [*run_params, _OUTPUT_PARAMETERS[0], _OUTPUT_PARAMETERS[1], *_record_parameters(DrawSettings)]
+
+
 @app.command("run")
-def run_command(
-    fn: Annotated[str, typer.Option("--fn", "-f", help="Function spec, e.g. ravine or 'ravine(angle=30)'.")] = "ravine",
-    opt: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--opt", "-o", help="Optimizer spec; repeat to compare, e.g. --opt adam --opt 'sgd(momentum=0.9)'."
-        ),
-    ] = None,
-    lr: Annotated[
-        list[float] | None, typer.Option("--lr", help="Learning rate (repeatable); default: torch's for the optimizer.")
-    ] = None,
-    steps: Annotated[int, typer.Option("--steps", "-n", help="Number of updates.")] = 50,
-    start: Annotated[
-        str | None, typer.Option("--start", help="Start point, e.g. --start=-5,-2 (default: the function's).")
-    ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option("--param", "-p", help="Hyperparameter NAME=VALUE for every optimizer, or OPT.NAME=VALUE for one."),
-    ] = None,
-    schedule: Annotated[
-        str | None,
-        typer.Option(
-            "--schedule", help="LR schedule, e.g. cosine, 'step(step_size=10, gamma=0.5)', 'warmup(steps=5)+cosine'."
-        ),
-    ] = None,
-    clip_norm: Annotated[float | None, typer.Option("--clip-norm", help="Clip each gradient to this L2 norm.")] = None,
-    clip_value: Annotated[
-        float | None, typer.Option("--clip-value", help="Clamp gradient coordinates to ±VALUE.")
-    ] = None,
-    noise: Annotated[float, typer.Option("--noise", help="Std of Gaussian noise added to gradients.")] = 0.0,
-    batch_size: Annotated[
-        int | None, typer.Option("--batch-size", help="Minibatch size (data losses: thermometer).")
-    ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for noise and minibatches.")] = 0,
-    export: Annotated[
-        Path | None, typer.Option("--export", help="Save the trajectory as .csv, .json or .npz (one file per run).")
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help="Draw the runs: .png, .svg, .pdf (picture) or .gif, .mp4 (animation).",
-            rich_help_panel=_PICTURES,
-        ),
-    ] = None,
-    panels: Annotated[
-        str,
-        typer.Option(
-            "--panels", help="Side panels: comma list of loss, grad_norm, lr, or none.", rich_help_panel=_PICTURES
-        ),
-    ] = "loss",
-    view: Annotated[
-        str, typer.Option("--view", help="contour (2-D map, or 1-D curve) or surface (3-D).", rich_help_panel=_PICTURES)
-    ] = "contour",
-    size: Annotated[
-        str, typer.Option("--size", help="16:9 (1280x720), 4:3, square or WIDTHxHEIGHT.", rich_help_panel=_PICTURES)
-    ] = "16:9",
-    theme: Annotated[str, typer.Option("--theme", help="light or dark.", rich_help_panel=_PICTURES)] = "light",
-    dpi: Annotated[
-        float | None,
-        typer.Option(
-            "--dpi", help="Text scale (default: 100 at 1280x720; higher = larger text).", rich_help_panel=_PICTURES
-        ),
-    ] = None,
-    frames: Annotated[
-        int,
-        typer.Option(
-            "--frames", help="Animations: at most this many frames (steps are sampled).", rich_help_panel=_PICTURES
-        ),
-    ] = 100,
-    fps: Annotated[
-        float, typer.Option("--fps", help="Animations: frames per second.", rich_help_panel=_PICTURES)
-    ] = 10.0,
-    hold: Annotated[
-        float, typer.Option("--hold", help="Animations: seconds the last frame stays.", rich_help_panel=_PICTURES)
-    ] = 1.5,
-) -> None:
+@_with_parameters(*_run_parameters())
+def run_command(**options: Any) -> None:
     """Run optimizers on a function, print where they end up, and draw them with --out.
 
     [bold]Examples[/]
@@ -240,38 +234,27 @@ def run_command(
         from optviz import api
         from optviz.functions import get as get_function
         from optviz.output import check_output
+        from optviz.settings import DrawSettings, settings_of
         from optviz.trajectory import EXPORT_SUFFIXES
 
+        export, out = options.pop("export"), options.pop("out")
+        draw = {name: options.pop(name) for name in settings_of(DrawSettings)}
         if export is not None:  # before running, so a typo costs nothing
             check_output(export, EXPORT_SUFFIXES, "export")
-        function = get_function(fn)
-        picture = {
-            "panels": panels,
-            "view": view,
-            "size": size,
-            "theme": theme,
-            "dpi": dpi,
-            "frames": frames,
-            "fps": fps,
-            "hold": hold,
-        }
+        function = get_function(options["fn"])
         if out is not None:
             from optviz import render
 
-            render.check_target(out, function, **picture)
+            _, drawing = render.check_target(out, function, **draw)
+        hyper = _parse_hyper(options.pop("hyper") or [])
         batch = api.run_batch(
             function,
-            opt or ["gd"],
-            lr or None,
-            steps,
-            start,
-            schedule=schedule,
-            clip_norm=clip_norm,
-            clip_value=clip_value,
-            noise=noise,
-            batch_size=batch_size,
-            seed=seed,
-            **_parse_hyper(param or []),
+            options.pop("opt") or ["gd"],
+            options.pop("lr") or None,
+            options.pop("steps"),
+            options.pop("start"),
+            **{name: value for name, value in options.items() if name != "fn"},
+            **hyper,
         )
         console.print(run_table(batch, function))
         for traj in batch:
@@ -285,7 +268,7 @@ def run_command(
             for path in _export(batch, export):
                 console.print(f"wrote {path}")
         if out is not None:
-            console.print(f"wrote {render.render(batch, function, out, **picture)}")
+            console.print(f"wrote {render.render(batch, function, out, drawing)}")
 
 
 def _export(batch: Any, export: Path) -> list[Path]:
@@ -338,9 +321,9 @@ def show_command(
 
         function = get(fn)
         if not no_preview:  # check the picture's settings before printing anything
-            from optviz.render import check_options
+            from optviz.settings import DrawSettings
 
-            check_options(size=size, theme=theme, view=view, panels=None)
+            DrawSettings(size=size, theme=theme, view=view, panels=None)
         console.print(_function_table(function, defaults(function.name)))
         if not no_preview:
             from optviz.render import preview

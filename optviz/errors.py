@@ -20,7 +20,15 @@ __all__ = [
 
 
 class OptvizError(ValueError):
-    """Base class of every error caused by user input."""
+    """Base class of every error caused by user input.
+
+    Attributes:
+        setting: the field of :class:`~optviz.settings.RunSettings` or
+            :class:`~optviz.settings.DrawSettings` whose check failed, if one did; a sweep turns
+            it into the line of that key.
+    """
+
+    setting: str | None = None
 
 
 class SpecError(OptvizError):

@@ -663,12 +663,13 @@ class _Expander:
     def _check_optimizer(self, v: _Value, name: str, hyper: dict[str, Any]) -> bool:
         """Check a spec with the hyperparameters that apply to it; return whether it names its lr."""
         from optviz.optim.registry import resolve
+        from optviz.settings import check_lr, hyper_for
 
-        overrides = _hyper_for(hyper, name)
+        overrides = hyper_for(hyper, name)
         entry, options = self._check(v.path, resolve, v.value, overrides)
         own_lr = options.pop("lr", None)
         if own_lr is not None:
-            self._check(v.path, _check_lr, own_lr)
+            self._check(v.path, check_lr, own_lr)
         try:
             entry.build(**options)
         except OptvizError as exc:
@@ -706,16 +707,18 @@ class _Expander:
         return [a for a in AXES if a in overlay]  # runs in the product's order
 
     def _render_options(self, functions: dict[str, Any]) -> dict[str, Any]:
-        """Check the render options one by one (to blame the right line), then together."""
-        from optviz.render.style import check_options
+        """Check the render options through :class:`~optviz.settings.DrawSettings`, blaming the
+        line of the key that is wrong."""
+        from optviz.settings import DrawSettings
 
         given = self.config.render.model_dump(exclude={"title"})
         if isinstance(given["size"], list):
             given["size"] = tuple(given["size"])
-        for key, value in given.items():
-            self._check(("render", key), lambda k=key, v=value: check_options(**{k: v}))
-        options = self._check(("render",), lambda: check_options(**given))
-        if options.view == "surface":
+        try:
+            settings = DrawSettings(**given)
+        except OptvizError as exc:
+            raise self.errors(("render", exc.setting), str(exc)) from None
+        if settings.view == "surface":
             for spec, fn in functions.items():
                 if fn.dim != 2:
                     raise self.errors(("render", "view"), f"view surface needs a 2-D function; {spec} is {fn.dim}-D")
@@ -788,15 +791,8 @@ def _spec_name(spec: str) -> str:
     return parse(spec)[0]
 
 
-def _hyper_for(hyper: dict[str, Any], name: str) -> dict[str, Any]:
-    """The hyperparameters that apply to optimizer ``name``, as its keyword arguments."""
-    chosen = {k: v for k, v in hyper.items() if "." not in k}
-    chosen.update({k.split(".", 1)[1]: v for k, v in hyper.items() if k.startswith(name + ".")})
-    return chosen
-
-
 def _hyper_for_run(hyper: dict[str, Any], name: str) -> dict[str, Any]:
-    """Like :func:`_hyper_for`, keeping ``name.key`` keys as :func:`optviz.run` takes them."""
+    """Like :func:`optviz.settings.hyper_for`, keeping ``name.key`` keys as :func:`optviz.run` takes them."""
     return {
         k: tuple(v) if isinstance(v, list) else v for k, v in hyper.items() if "." not in k or k.startswith(name + ".")
     }
@@ -806,13 +802,6 @@ def _is_hyper_value(value: Any) -> bool:
     if isinstance(value, list):
         return bool(value) and all(isinstance(v, numbers.Real) for v in value)
     return value is None or isinstance(value, numbers.Real)
-
-
-def _check_lr(lr: Any) -> None:
-    from optviz.errors import HyperparameterError
-
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr <= 0:
-        raise HyperparameterError(f"invalid learning rate lr={lr!r}: it must be a finite number > 0")
 
 
 def _point_for(parse_point: Callable[..., Any], point: tuple[float, ...], fn: Any) -> Any:

@@ -75,10 +75,9 @@ class Trajectory:
     @property
     def label(self) -> str:
         """Legend text: the optimizer spec and its lr (``adam, lr=0.16``)."""
-        opt = str(self.settings.get("opt", "?"))
-        if "lr=" in opt.replace(" ", ""):  # the spec names its own lr
-            return opt
-        return f"{opt}, lr={self.settings.get('lr', float('nan')):g}"
+        if "label" in self.settings:  # made by RunSettings.label from the parsed spec
+            return str(self.settings["label"])
+        return f"{self.settings.get('opt', '?')}, lr={self.settings.get('lr', float('nan')):g}"
 
     def __repr__(self) -> str:
         status = f"diverged at step {self.diverged_at}" if self.diverged else f"final loss {self.final_loss:.6g}"

@@ -17,10 +17,13 @@ from typer.testing import CliRunner
 import optviz
 from optviz.errors import HyperparameterError, OutputError, UnknownNameError
 from optviz.functions import get as get_function
-from optviz.render import check_options, render
+from optviz.render import render
+from optviz.settings import DrawSettings
 from optviz.render.animate import GifWriter, Player, build_palette
 from optviz.render.static import build_scene
-from optviz.render.style import D2L_ORANGE, frame_steps, parse_size, plot_window, truncate_far
+from optviz.render.style import frame_steps, plot_window, truncate_far
+from optviz.settings import parse_size
+from optviz.themes import D2L_ORANGE
 
 SMALL = "400x225"
 
@@ -35,7 +38,7 @@ def _rgb(color: str) -> np.ndarray:
 
 
 def _scene(trajs, fn: str, *, animated: bool, **settings):
-    options = check_options(size=settings.pop("size", SMALL), **settings)
+    options = DrawSettings(size=settings.pop("size", SMALL), **settings)
     with mpl.rc_context(options.theme.rc(options.font_pt)):
         return build_scene(trajs, get_function(fn), options, animated=animated), options
 

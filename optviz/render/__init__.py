@@ -17,9 +17,10 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,31 +28,11 @@ from optviz.errors import OutputError
 from optviz.functions import TestFunction
 from optviz.functions import get as get_function
 from optviz.output import check_output
-from optviz.render.style import (
-    ANIMATED_SUFFIXES,
-    PANELS,
-    SIZES,
-    STATIC_SUFFIXES,
-    THEMES,
-    VIEWS,
-    Options,
-    check_options,
-)
+from optviz.render.style import ANIMATED_SUFFIXES, STATIC_SUFFIXES
+from optviz.settings import DrawSettings
 from optviz.trajectory import Trajectory
 
-__all__ = [
-    "ANIMATED_SUFFIXES",
-    "PANELS",
-    "SIZES",
-    "STATIC_SUFFIXES",
-    "SUFFIXES",
-    "THEMES",
-    "VIEWS",
-    "Options",
-    "check_options",
-    "check_target",
-    "render",
-]
+__all__ = ["ANIMATED_SUFFIXES", "STATIC_SUFFIXES", "SUFFIXES", "DrawSettings", "check_target", "preview", "render"]
 
 SUFFIXES = STATIC_SUFFIXES + ANIMATED_SUFFIXES
 
@@ -60,16 +41,8 @@ def render(
     trajectories: Trajectory | Iterable[Trajectory],
     fn: str | TestFunction,
     out: str | os.PathLike,
-    *,
-    panels: str | Sequence[str] | None = ("loss",),
-    view: str = "contour",
-    size: str | tuple[int, int] = "16:9",
-    theme: str = "light",
-    dpi: float | None = None,
-    frames: int = 100,
-    fps: float = 10,
-    hold: float = 1.5,
-    title: str | None = None,
+    settings: DrawSettings | None = None,
+    **options: Any,
 ) -> Path:
     """Draw the runs on ``fn`` and write ``out``; the suffix picks a picture or an animation.
 
@@ -91,6 +64,8 @@ def render(
         fps: animations: frames per second (GIF delays are rounded to 10 ms).
         hold: animations: seconds the last frame stays before the loop restarts.
         title: replaces the default title (the function's name and formula).
+        settings: a :class:`~optviz.settings.DrawSettings` to start from; ``options`` (any of
+            its fields, as above) override it.
 
     Returns:
         The written path.
@@ -103,31 +78,21 @@ def render(
     """
     fn = get_function(fn)
     trajs = [trajectories] if isinstance(trajectories, Trajectory) else list(trajectories)
-    path, options = check_target(
-        out,
-        fn,
-        panels=panels,
-        view=view,
-        size=size,
-        theme=theme,
-        dpi=dpi,
-        frames=frames,
-        fps=fps,
-        hold=hold,
-        title=title,
-    )
+    path, settings = check_target(out, fn, settings, **options)
     _check_runs(trajs, fn)
     if path.suffix.lower() in ANIMATED_SUFFIXES:
         from optviz.render.animate import save_animation
 
-        return save_animation(trajs, fn, path, options)
+        return save_animation(trajs, fn, path, settings)
     from optviz.render.static import save_static
 
-    return save_static(trajs, fn, path, options)
+    return save_static(trajs, fn, path, settings)
 
 
-def check_target(out: str | os.PathLike, fn: str | TestFunction, **settings: Any) -> tuple[Path, Options]:
-    """Check an output path and the render settings for ``fn`` before any work is done.
+def check_target(
+    out: str | os.PathLike, fn: str | TestFunction, settings: DrawSettings | None = None, **options: Any
+) -> tuple[Path, DrawSettings]:
+    """Check an output path and the drawing settings for ``fn`` before any work is done.
 
     The CLI calls this before running the optimizers, so a typo in ``--out`` or ``--size`` costs
     nothing. Creates the output folder if needed.
@@ -135,22 +100,26 @@ def check_target(out: str | os.PathLike, fn: str | TestFunction, **settings: Any
     Args:
         out: the output file.
         fn: the function that will be drawn.
-        **settings: :func:`render`'s keyword arguments (``panels``, ``view``, ``size``, ...).
+        settings: settings to start from (default: :class:`DrawSettings`'s defaults).
+        **options: fields of :class:`DrawSettings` (``panels``, ``view``, ``size``, ...).
 
     Returns:
-        The output path and the checked :class:`Options`.
+        The output path and the checked :class:`DrawSettings`.
 
     Raises:
         OptvizError: as :func:`render`.
     """
     fn = get_function(fn)
-    options = check_options(**settings)
-    if options.view == "surface" and fn.dim != 2:
+    if settings is None:
+        settings = DrawSettings(**options)
+    elif options:
+        settings = dataclasses.replace(settings, **options)
+    if settings.view == "surface" and fn.dim != 2:
         raise OutputError(f"--view surface needs a 2-D function; {fn.name} is {fn.dim}-D, use --view contour")
     path = Path(out)
     if path.suffix.lower() == ".mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
         raise OutputError(f"{path.name}: MP4 needs imageio-ffmpeg; pip install 'optviz[mp4]', or write a .gif")
-    return check_output(path, SUFFIXES, "output"), options
+    return check_output(path, SUFFIXES, "output"), settings
 
 
 def preview(fn: str | TestFunction, out: str | os.PathLike, **settings: Any) -> Path:
@@ -162,10 +131,10 @@ def preview(fn: str | TestFunction, out: str | os.PathLike, **settings: Any) -> 
     fn = get_function(fn)
     if Path(out).suffix.lower() not in STATIC_SUFFIXES:
         raise OutputError(f"a preview is a picture: use one of {', '.join(STATIC_SUFFIXES)} for {str(out)!r}")
-    path, options = check_target(out, fn, **{**settings, "panels": None})
+    path, checked = check_target(out, fn, **{**settings, "panels": None})
     from optviz.render.static import save_static
 
-    return save_static([], fn, path, options)
+    return save_static([], fn, path, checked)
 
 
 def _check_runs(trajs: list[Trajectory], fn: TestFunction) -> None:

@@ -31,7 +31,9 @@ from optviz.functions import TestFunction
 from optviz.output import atomic_path
 from optviz.render.reproducible import rc_context
 from optviz.render.static import Scene, build_scene
-from optviz.render.style import Options, frame_steps, run_colors
+from optviz.render.style import frame_steps
+from optviz.settings import DrawSettings
+from optviz.themes import run_colors
 from optviz.trajectory import Trajectory
 
 __all__ = ["GifWriter", "Player", "build_palette", "save_animation"]
@@ -51,13 +53,13 @@ GIF_FRAME_OPTIONS = {
 }
 
 
-def save_animation(trajs: Sequence[Trajectory], fn: TestFunction, path: Path, options: Options) -> Path:
+def save_animation(trajs: Sequence[Trajectory], fn: TestFunction, path: Path, options: DrawSettings) -> Path:
     """Render the runs as a GIF or MP4 at ``path`` (written atomically), one frame per sampled step."""
     mp4 = path.suffix.lower() == ".mp4"
     if mp4 and (options.width % 2 or options.height % 2):
         # H.264 in yuv420p needs even sides; one more pixel is invisible, a crash is not
         options = dataclasses.replace(
-            options, width=options.width + options.width % 2, height=options.height + options.height % 2
+            options, size=(options.width + options.width % 2, options.height + options.height % 2)
         )
     with rc_context(options.theme.rc(options.font_pt)):
         player = Player(build_scene(trajs, fn, options, animated=True))
@@ -106,7 +108,7 @@ class Player:
 # ---------------------------------------------------------------------------------------------- GIF
 
 
-def _write_gif(player: Player, steps: np.ndarray, tmp: Path, options: Options) -> None:
+def _write_gif(player: Player, steps: np.ndarray, tmp: Path, options: DrawSettings) -> None:
     scene = player.scene
     theme = options.theme
     final = player.frame(int(steps[-1])).copy()
@@ -275,7 +277,7 @@ def _bbox(mask: np.ndarray) -> tuple[tuple[int, int], tuple[int, int]] | None:
 # ---------------------------------------------------------------------------------------------- MP4
 
 
-def _write_mp4(player: Player, steps: np.ndarray, tmp: Path, options: Options) -> None:
+def _write_mp4(player: Player, steps: np.ndarray, tmp: Path, options: DrawSettings) -> None:
     import imageio_ffmpeg
 
     writer = imageio_ffmpeg.write_frames(

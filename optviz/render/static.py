@@ -32,7 +32,9 @@ from matplotlib.ticker import FuncFormatter, NullLocator
 from optviz.functions import TestFunction
 from optviz.output import atomic_path
 from optviz.render.reproducible import rc_context, savefig_options
-from optviz.render.style import Levels, Options, Theme, contour_levels, far_box, plot_window, run_colors, truncate_far
+from optviz.render.style import Levels, contour_levels, far_box, plot_window, truncate_far
+from optviz.settings import DrawSettings
+from optviz.themes import Theme, run_colors
 from optviz.trajectory import Trajectory
 
 __all__ = ["Scene", "build_scene", "save_static"]
@@ -71,7 +73,7 @@ class Scene:
     runs: list[RunArt]
     counter: StepCounter | None
     steps: int
-    options: Options
+    options: DrawSettings
     is3d: bool = False
     markers: list[Artist] = field(default_factory=list)  # start and minima markers, drawn over the paths
     flat_colors: list[tuple[float, ...]] = field(default_factory=list)  # large single-colour areas (contour bands)
@@ -197,7 +199,7 @@ def _digit_cells(prop: FontProperties, dpi: float, advance: float) -> tuple[list
 # --------------------------------------------------------------------------------------------- build
 
 
-def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: Options, *, animated: bool) -> Scene:
+def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: DrawSettings, *, animated: bool) -> Scene:
     """Draw everything that does not move and create the moving artists (empty until ``update``).
 
     Args:
@@ -260,7 +262,7 @@ def _last_step(trajs: Sequence[Trajectory]) -> int:
     return max([1, *ends])
 
 
-def save_static(trajs: Sequence[Trajectory], fn: TestFunction, path: Path, options: Options) -> Path:
+def save_static(trajs: Sequence[Trajectory], fn: TestFunction, path: Path, options: DrawSettings) -> Path:
     """Render the runs to ``path`` (.png, .svg or .pdf), written atomically."""
     fmt = path.suffix.lower()[1:]
     with rc_context(options.theme.rc(options.font_pt)):
@@ -285,12 +287,12 @@ class _Layout:
     counter_xy: tuple[float, float]
 
 
-def _em(opts: Options) -> float:
+def _em(opts: DrawSettings) -> float:
     """Pixels per body-font em."""
     return opts.font_pt * opts.dpi / 72.0
 
 
-def _main_aspect(fn: TestFunction, limits: np.ndarray, opts: Options) -> float | None:
+def _main_aspect(fn: TestFunction, limits: np.ndarray, opts: DrawSettings) -> float | None:
     """Height/width of the main axes box: equal scales for 2-D windows that are not too elongated
     (so gradients look perpendicular to contours), a square-ish box in 3-D, free otherwise."""
     if opts.view == "surface":
@@ -302,7 +304,7 @@ def _main_aspect(fn: TestFunction, limits: np.ndarray, opts: Options) -> float |
     return None
 
 
-def _layout(canvas: FigureCanvasAgg, opts: Options, legend: Any, aspect: float | None) -> _Layout:
+def _layout(canvas: FigureCanvasAgg, opts: DrawSettings, legend: Any, aspect: float | None) -> _Layout:
     """Place the title band, legend, main axes and panels (figure fractions) from the font size."""
     box = legend.get_window_extent(canvas.get_renderer())
     if opts.width >= 1.2 * opts.height:
@@ -313,7 +315,7 @@ def _layout(canvas: FigureCanvasAgg, opts: Options, legend: Any, aspect: float |
 class _Frame:
     """Pixel geometry shared by both layouts: margins in ems, and pixel -> figure fraction."""
 
-    def __init__(self, opts: Options, aspect: float | None):
+    def __init__(self, opts: DrawSettings, aspect: float | None):
         self.width, self.height, self.em, self.aspect = opts.width, opts.height, _em(opts), aspect
         self.top, self.bottom, self.left, self.right = 3.0 * self.em, 3.4 * self.em, 5.2 * self.em, 1.2 * self.em
         self.title_y = 1 - 0.5 * self.top / self.height
@@ -331,7 +333,7 @@ class _Frame:
         return (self.left / self.width, self.title_y), (1 - self.right / self.width, self.title_y)
 
 
-def _wide_layout(opts: Options, legend_w: float, legend_h: float, aspect: float | None) -> _Layout:
+def _wide_layout(opts: DrawSettings, legend_w: float, legend_h: float, aspect: float | None) -> _Layout:
     """Main plot on the left; legend on top of a right column of panels that share the step axis."""
     g, n = _Frame(opts, aspect), len(opts.panels)
     gap = 6.0 * g.em if n else 2.0 * g.em  # room for the panels' tick labels and y label
@@ -351,7 +353,7 @@ def _wide_layout(opts: Options, legend_w: float, legend_h: float, aspect: float 
     return _Layout(main, panels, True, (legend_x, legend_top / g.height), *g.title_and_counter())
 
 
-def _tall_layout(opts: Options, legend_h: float, aspect: float | None) -> _Layout:
+def _tall_layout(opts: DrawSettings, legend_h: float, aspect: float | None) -> _Layout:
     """Legend under the title, the main plot, then the panels side by side at the bottom."""
     g, n = _Frame(opts, aspect), len(opts.panels)
     panel_h = 0.22 * g.height if n else 0
@@ -478,7 +480,7 @@ def _inside(ax: Axes, xy: np.ndarray) -> bool:
 
 
 def _add_run(
-    ax: Axes, traj: Trajectory, color: str, label: str, xy: np.ndarray, opts: Options, animated: bool
+    ax: Axes, traj: Trajectory, color: str, label: str, xy: np.ndarray, opts: DrawSettings, animated: bool
 ) -> RunArt:
     n = len(traj.points)
     every = max(1, n // MAX_MARKERS)
@@ -611,7 +613,7 @@ def _legend(
     colors: list[str],
     limits: np.ndarray,
     theme: Theme,
-    opts: Options,
+    opts: DrawSettings,
 ) -> Any:
     handles = [Line2D([], [], color=c, lw=1.8, marker="o", ms=5) for c in colors]
     names = list(labels)
@@ -650,7 +652,7 @@ def _within(point: Sequence[float], limits: np.ndarray) -> bool:
     return all(lo <= v <= hi for v, (lo, hi) in zip(point, limits, strict=False))
 
 
-def _add_title(fig: Figure, fn: TestFunction, opts: Options, layout: _Layout) -> None:
+def _add_title(fig: Figure, fn: TestFunction, opts: DrawSettings, layout: _Layout) -> None:
     if opts.title is not None:
         text = opts.title
     else:
@@ -673,7 +675,7 @@ def _series(traj: Trajectory, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _add_panels(
-    fig: Figure, layout: _Layout, runs: list[RunArt], opts: Options, steps: int, animated: bool
+    fig: Figure, layout: _Layout, runs: list[RunArt], opts: DrawSettings, steps: int, animated: bool
 ) -> dict[str, Axes]:
     """One axes per panel (loss, grad_norm, lr) with a curve per run, limits fixed from whole runs."""
     panels: dict[str, Axes] = {}

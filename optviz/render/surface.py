@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 from mpl_toolkits.mplot3d import Axes3D
 
 from optviz.functions import TestFunction
-from optviz.render.style import Levels, Theme, truncate_far
+from optviz.render.style import Levels, truncate_far
+from optviz.themes import Theme
 
 __all__ = ["add_axes"]
 
