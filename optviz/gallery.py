@@ -16,7 +16,14 @@ from optviz.errors import ConfigError, UnknownNameError
 from optviz.output import atomic_path
 from optviz.sweep import Plan, load
 
-__all__ = ["Lesson", "plan_gallery", "select", "total_size", "write_readme"]
+__all__ = ["MADE_WITH", "Lesson", "plan_gallery", "select", "total_size", "write_readme"]
+
+#: The library versions the committed ``gallery/`` was rendered with
+#: (:func:`optviz.render.reproducible.library_versions`). Other versions may move pixels (FreeType's
+#: text, matplotlib's drawing, numpy's arithmetic) or only the encoded bytes (Pillow, zlib), so
+#: tests/test_reproducible.py compares the gallery byte for byte only with these; pyproject's test
+#: extra pins the ones pip installs. zlib is the system's (Pillow links it) and is not pinned.
+MADE_WITH = {"matplotlib": "3.11.2", "freetype": "2.14.3", "numpy": "2.4.6", "pillow": "13.0.0", "zlib": "1.2.13"}
 
 
 @dataclass(frozen=True)
