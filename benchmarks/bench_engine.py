@@ -1,118 +1,289 @@
-"""Engine speed: Adam on the ravine, 1000 steps, for one run and batches of 1 to 100k runs.
+"""Engine speed: Adam on the ravine, optviz against hand-written loops that do the same work.
 
-Each row is timed in the same process against a torch.optim loop doing the same work (one
-float64 parameter tensor of shape (N, 2), the exact gradient assigned to ``.grad``, ``Adam.step``,
-the point and loss recorded per step). Times are the median of ``--repeat`` runs after one warm-up
-(the first touch of fresh memory is slow on these VMs and is not what is being measured).
+Every contender starts from the same points, takes the same Adam updates (torch's defaults,
+lr 0.16, float64, the exact gradient) and records what optviz records: the point, the loss and
+the norm of the exact gradient at every step 0..K. Allocating the recorded arrays is inside the
+timing for everyone (optviz allocates them too). Comparisons:
 
-    python benchmarks/bench_engine.py [--repeat 3] [--sizes 1,100,10000,100000]
+- batch, 10,000 runs x 1000 steps: ``optviz.run_batch`` against a hand-written, preallocated,
+  in-place NumPy Adam loop (target: optviz >= 0.9x its speed), and against ``torch.optim.Adam``
+  stepping one (N, 2) tensor (informational);
+- one run x 1000 steps: ``optviz.run`` against a ``torch.optim.Adam`` loop with the exact gradient
+  assigned (``param.grad = ...; optimizer.step()``; target: optviz >= 7x faster), and against the
+  NumPy loop with N=1 (informational).
+
+torch runs on one thread (NumPy's element-wise loops use one too). Without torch its rows print
+"skipped (no torch)".
+
+Method (see rounds.py): each contender runs once untimed, and its recorded points, losses and
+gradient norms are checked against optviz's; then ``--rounds`` rounds run every contender once,
+optviz first; the speed-up is baseline/optviz per round, reported as the median [min, max].
+
+    .venv/bin/python benchmarks/bench_engine.py [--rounds 21]
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
-import time
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
-from rich.console import Console
-from rich.table import Table
+from rounds import (
+    COMPARISON_HEADERS,
+    Comparison,
+    alternate,
+    format_table,
+    method_lines,
+    seconds,
+    spread,
+    target_text,
+)
 
 import optviz
 
-STEPS = 1000
-LR = 0.16
-TARGET_SINGLE_US = 10.0
-TARGET_BATCH_RATE = 1e8
+FUNCTION = "ravine"  # f = A·x1² + B·x2², optviz's defaults
+A, B = 0.1, 2.0
+STEPS, LR = 1000, 0.16
+BETA1, BETA2, EPS = 0.9, 0.999, 1e-8  # torch's Adam defaults, which optviz uses too
+BATCH = 10_000
+
+TARGET_BATCH_VS_NUMPY, TARGET_SINGLE_VS_TORCH = 0.9, 7.0
+
+
+class Recorded(NamedTuple):
+    """What a contender recorded, in one layout for checking: (K+1, N, 2), (K+1, N), (K+1, N)."""
+
+    points: np.ndarray
+    loss: np.ndarray
+    grad_norm: np.ndarray
 
 
 def starts_for(n: int) -> np.ndarray:
+    """n start points scattered around the ravine's default start (-5, -2)."""
     return np.array([-5.0, -2.0]) + 0.1 * np.random.default_rng(0).normal(size=(n, 2))
 
 
-def time_optviz(n: int) -> float:
-    starts = starts_for(n)
-    t0 = time.perf_counter()
-    if n == 1:
-        optviz.run("ravine", "adam", lr=LR, steps=STEPS, start=starts[0])
-    else:
-        optviz.run_batch("ravine", "adam", lr=LR, steps=STEPS, start=starts)
-    return time.perf_counter() - t0
+# ------------------------------------------------------------------------------------------ optviz
 
 
-def time_torch(n: int) -> float | None:
+def optviz_batch(starts: np.ndarray) -> Recorded:
+    batch = optviz.run_batch(FUNCTION, "adam", lr=LR, steps=STEPS, start=starts)
+    return Recorded(batch.points.transpose(1, 0, 2), batch.loss.T, batch.grad_norm.T)
+
+
+def optviz_single(starts: np.ndarray) -> Recorded:
+    traj = optviz.run(FUNCTION, "adam", lr=LR, steps=STEPS, start=starts[0])
+    return Recorded(traj.points[:, None, :], traj.loss[:, None], traj.grad_norm[:, None])
+
+
+# ------------------------------------------------------------------------------------------- NumPy
+
+#: loss and gradient norm are evaluated for blocks of this many recorded values at once: one step
+#: of 10,000 runs, still in cache right after the loop wrote it, or a single run's whole path in
+#: one call instead of a call per step (each call costs about a microsecond). Measured: both
+#: baselines are as fast this way as the better of evaluating every step or all after the loop.
+EVALUATE_VALUES = 1 << 14
+
+
+def block_steps(n_runs: int) -> int:
+    """How many steps of recorded points to evaluate at once."""
+    return max(1, EVALUATE_VALUES // n_runs)
+
+
+def numpy_adam(starts: np.ndarray) -> Recorded:
+    """Adam written by hand: every array allocated once, every update in place.
+
+    Coordinate-major (2, N), so that each coordinate is one contiguous row; the loss and gradient
+    norm of the recorded points are evaluated in blocks (see ``EVALUATE_VALUES``).
+    """
+    n = len(starts)
+    points = np.empty((STEPS + 1, 2, n))
+    loss = np.empty((STEPS + 1, n))
+    grad_norm = np.empty((STEPS + 1, n))
+    x = starts.T.copy()  # a copy: ascontiguousarray would return a view of starts when N=1
+    hessian_diagonal = np.array([[2 * A], [2 * B]])
+    grad, exp_avg, exp_avg_sq, scratch = (np.zeros_like(x) for _ in range(4))
+    block = block_steps(n)
+    squares = np.empty((2, block + 1, n))  # scratch for x1², x2²; the first block also holds the start
+    points[0] = x
+    evaluated = 0  # points[:evaluated] have their loss and gradient norm
+    for k in range(STEPS):
+        np.multiply(x, hessian_diagonal, out=grad)
+        # exp_avg = beta1·exp_avg + (1 − beta1)·grad; exp_avg_sq = beta2·exp_avg_sq + (1 − beta2)·grad²
+        exp_avg *= BETA1
+        np.multiply(grad, 1 - BETA1, out=scratch)
+        exp_avg += scratch
+        exp_avg_sq *= BETA2
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1 - BETA2
+        exp_avg_sq += scratch
+        # torch's order: sqrt(v) / sqrt(1 − beta2^t) + eps, step lr / (1 − beta1^t)
+        step = k + 1
+        np.sqrt(exp_avg_sq, out=scratch)
+        scratch /= math.sqrt(1 - BETA2**step)
+        scratch += EPS
+        np.divide(exp_avg, scratch, out=scratch)
+        scratch *= LR / (1 - BETA1**step)
+        x -= scratch
+        points[k + 1] = x
+        if k + 2 - evaluated >= block:
+            evaluate_in_place(points, loss, grad_norm, evaluated, k + 2, squares)
+            evaluated = k + 2
+    if evaluated < STEPS + 1:
+        evaluate_in_place(points, loss, grad_norm, evaluated, STEPS + 1, squares)
+    return Recorded(points.transpose(0, 2, 1), loss, grad_norm)
+
+
+def evaluate_in_place(
+    points: np.ndarray, loss: np.ndarray, grad_norm: np.ndarray, lo: int, hi: int, squares: np.ndarray
+) -> None:
+    """loss = A·x1² + B·x2² and |grad| = sqrt((2A·x1)² + (2B·x2)²) of ``points[lo:hi]``, written
+    into ``loss`` and ``grad_norm`` with no temporaries: x1² and x2² go to the scratch ``squares``."""
+    sq1, sq2 = squares[0, : hi - lo], squares[1, : hi - lo]
+    np.multiply(points[lo:hi, 0], points[lo:hi, 0], out=sq1)
+    np.multiply(points[lo:hi, 1], points[lo:hi, 1], out=sq2)
+    np.multiply(sq1, A, out=loss[lo:hi])
+    np.multiply(sq1, 4 * A * A, out=grad_norm[lo:hi])
+    np.multiply(sq2, 4 * B * B, out=sq1)  # sq1 is free again: reuse it for the second term
+    grad_norm[lo:hi] += sq1
+    np.sqrt(grad_norm[lo:hi], out=grad_norm[lo:hi])
+    sq2 *= B
+    loss[lo:hi] += sq2
+
+
+# ------------------------------------------------------------------------------------------- torch
+
+
+def load_torch():
+    """torch on one thread, or None if it is not installed."""
     try:
         import torch
     except ImportError:
         return None
     torch.set_num_threads(1)
-    hessian_diagonal = torch.tensor([0.2, 4.0], dtype=torch.float64)
-    param = torch.tensor(starts_for(n), dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.Adam([param], lr=LR)
-    points = torch.empty((STEPS + 1, n, 2), dtype=torch.float64)
-    loss = torch.empty((STEPS + 1, n), dtype=torch.float64)
-    t0 = time.perf_counter()
+    return torch
+
+
+def torch_adam(torch, starts: np.ndarray) -> Recorded:
+    """A torch.optim.Adam loop: the exact gradient assigned to ``.grad``, ``optimizer.step()``.
+
+    The point is recorded in the loop; losses and gradient norms are evaluated in blocks of
+    steps, as in :func:`numpy_adam` (each torch op has a fixed cost of microseconds).
+    """
+    hessian_diagonal = torch.tensor([2 * A, 2 * B], dtype=torch.float64)
+    coefficients = torch.tensor([A, B], dtype=torch.float64)
+    param = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.Adam([param], lr=LR, betas=(BETA1, BETA2), eps=EPS)
+    points = torch.empty((STEPS + 1, *param.shape), dtype=torch.float64)
+    loss = torch.empty(points.shape[:2], dtype=torch.float64)
+    grad_norm = torch.empty(points.shape[:2], dtype=torch.float64)
+    block = block_steps(len(starts))
+
+    def evaluate(lo: int, hi: int) -> None:
+        block_points = points[lo:hi]
+        loss[lo:hi] = (block_points * block_points * coefficients).sum(-1)
+        grad_norm[lo:hi] = torch.linalg.vector_norm(block_points * hessian_diagonal, dim=-1)
+
+    evaluated = 0
     with torch.no_grad():
         points[0] = param
         for k in range(STEPS):
             param.grad = param * hessian_diagonal
-            loss[k] = 0.5 * (param * param.grad).sum(-1)
             optimizer.step()
             points[k + 1] = param
-        loss[STEPS] = 0.5 * (param * param * hessian_diagonal).sum(-1)
-    return time.perf_counter() - t0
+            if k + 2 - evaluated >= block:
+                evaluate(evaluated, k + 2)
+                evaluated = k + 2
+        if evaluated < STEPS + 1:
+            evaluate(evaluated, STEPS + 1)
+    return Recorded(points.numpy(), loss.numpy(), grad_norm.numpy())
 
 
-def median_time(fn, n: int, repeat: int) -> float | None:
-    if fn(n) is None:  # warm-up
-        return None
-    return statistics.median(fn(n) for _ in range(repeat))
+# -------------------------------------------------------------------------------------- the bench
+
+
+def check_same_work(reference: Recorded, other: Recorded, name: str) -> None:
+    """Stop if a baseline recorded other numbers than optviz: then it did other work."""
+    for field, ours, theirs in zip(Recorded._fields, reference, other, strict=True):
+        if ours.shape != theirs.shape or not np.allclose(ours, theirs, rtol=1e-9, atol=1e-12):
+            raise SystemExit(f"{name}: its {field} differ from optviz's; the comparison would not be like with like")
+
+
+def contenders(torch) -> dict[str, Callable[[], Recorded]]:
+    """Every timed call, in the order each round runs them (optviz before its baselines)."""
+    batch, single = starts_for(BATCH), starts_for(1)
+    calls = {
+        "optviz batch": lambda: optviz_batch(batch),
+        "NumPy batch": lambda: numpy_adam(batch),
+        "optviz single": lambda: optviz_single(single),
+        "NumPy single": lambda: numpy_adam(single),
+    }
+    if torch is not None:
+        calls["torch batch"] = lambda: torch_adam(torch, batch)
+        calls["torch single"] = lambda: torch_adam(torch, single)
+    order = ["optviz batch", "NumPy batch", "torch batch", "optviz single", "torch single", "NumPy single"]
+    return {name: calls[name] for name in order if name in calls}
+
+
+def warm_up_and_check(calls: dict[str, Callable[[], Recorded]]) -> None:
+    results = {name: call() for name, call in calls.items()}
+    for name, recorded in results.items():
+        reference = results["optviz batch" if "batch" in name else "optviz single"]
+        check_same_work(reference, recorded, name)
+
+
+def comparison_rows(times: dict[str, list[float]]) -> list[list[str]]:
+    def row(label: str, ours: str, theirs: str, target: float | None) -> list[str]:
+        if theirs not in times:
+            optviz_median = seconds(statistics.median(times[ours]))
+            return [label, optviz_median, "—", "skipped (no torch)", target_text(target, True), "skipped"]
+        return Comparison(label, times[ours], times[theirs], faster=True, target=target).cells()
+
+    batch = f"{BATCH:,} runs x {STEPS} steps"
+    single = f"1 run x {STEPS} steps"
+    return [
+        row(f"{batch}: optviz.run_batch vs NumPy loop", "optviz batch", "NumPy batch", TARGET_BATCH_VS_NUMPY),
+        row(f"{batch}: optviz.run_batch vs torch.optim", "optviz batch", "torch batch", None),
+        row(f"{single}: optviz.run vs torch.optim loop", "optviz single", "torch single", TARGET_SINGLE_VS_TORCH),
+        row(f"{single}: optviz.run vs NumPy loop", "optviz single", "NumPy single", None),
+    ]
+
+
+def rate_lines(times: dict[str, list[float]]) -> list[str]:
+    """Raw medians per contender, as µs per step and run-steps per second."""
+    lines = []
+    for name, values in times.items():
+        n = BATCH if "batch" in name else 1
+        median = statistics.median(values)
+        lines.append(
+            f"{name}: median [min, max] {spread(values)}; {median / STEPS * 1e6:.1f} µs/step, "
+            f"{n * STEPS / median:.3g} run-steps/s"
+        )
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--sizes", default="1,100,10000,100000")
+    parser.add_argument("--rounds", type=int, default=21, help="alternating rounds (default 21, about a minute)")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    torch = load_torch()
+    calls = contenders(torch)
+    warm_up_and_check(calls)
+    times = alternate(calls, args.rounds)
 
-    table = Table(title=f"Adam on ravine, {STEPS} steps (median of {args.repeat})", title_justify="left")
-    for column in (
-        "runs",
-        "optviz s",
-        "µs / step",
-        "run-steps / s",
-        "torch.optim s",
-        "run-steps / s",
-        "optviz vs torch",
-        "target",
-    ):
-        table.add_column(column, justify="right")
-    for n in sizes:
-        ours = median_time(time_optviz, n, args.repeat)
-        theirs = median_time(time_torch, n, args.repeat)
-        rate = n * STEPS / ours
-        if n == 1:
-            target = f"≤ {TARGET_SINGLE_US:g} µs/step: {'met' if ours / STEPS * 1e6 <= TARGET_SINGLE_US else 'MISSED'}"
-        elif n >= 10_000:
-            target = f"≥ {TARGET_BATCH_RATE:.0e}/s: {'met' if rate >= TARGET_BATCH_RATE else 'MISSED'}"
-        else:
-            target = "—"
-        table.add_row(
-            f"{n:,}",
-            f"{ours:.3f}",
-            f"{ours / STEPS * 1e6:.1f}",
-            f"{rate:.3g}",
-            "—" if theirs is None else f"{theirs:.3f}",
-            "—" if theirs is None else f"{n * STEPS / theirs:.3g}",
-            "—"
-            if theirs is None
-            else f"{theirs / ours:.2f}× faster"
-            if theirs > ours
-            else f"{ours / theirs:.2f}× slower",
-            target,
-        )
-    Console(width=160).print(table)
+    print(f"Adam on {FUNCTION} (lr {LR}, torch's defaults, float64), {STEPS} steps, recording point, loss, grad norm")
+    print(f"torch: {'not installed' if torch is None else f'{torch.__version__}, 1 thread'}; numpy {np.__version__}")
+    warmup = "one untimed warm-up of each first; its points, losses and grad norms match optviz's to 1e-9"
+    for line in method_lines(args.rounds, list(times), warmup):
+        print(line)
+    print()
+    print(format_table(COMPARISON_HEADERS, comparison_rows(times)))
+    print()
+    for line in rate_lines(times):
+        print(line)
 
 
 if __name__ == "__main__":
