@@ -18,11 +18,10 @@ import optviz
 from optviz.errors import HyperparameterError, OutputError, UnknownNameError
 from optviz.functions import get as get_function
 from optviz.render import render
-from optviz.settings import DrawSettings
 from optviz.render.animate import GifWriter, Player, build_palette
 from optviz.render.static import build_scene
 from optviz.render.style import frame_steps, plot_window, truncate_far
-from optviz.settings import parse_size
+from optviz.settings import DrawSettings, parse_size
 from optviz.themes import D2L_ORANGE
 
 SMALL = "400x225"

@@ -76,8 +76,11 @@ def test_title_from_the_api_the_cli_and_yaml_draws_the_same_picture(tmp_path, mo
     optviz.render.render(traj, "ravine", "untitled.png", size="320x180")
     result = runner.invoke(
         app,
-        ["run", "--fn", "ravine", "--opt", "gd", "--lr", "0.4", "--steps", "10", "--out", "cli.png"]
-        + ["--size", "320x180", "--title", "GD zig-zags"],
+        [
+            *"run --fn ravine --opt gd --lr 0.4 --steps 10 --out cli.png --size 320x180".split(),
+            "--title",
+            "GD zig-zags",
+        ],
     )
     assert result.exit_code == 0, result.output
     (tmp_path / "c.yaml").write_text(
