@@ -43,6 +43,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
+import multiprocessing
 import numbers
 import os
 import re
@@ -949,6 +950,9 @@ def execute(figures: Sequence[Figure], jobs: int = 1, on_result: Callable[[Resul
 
 def _execute_pool(figures: Sequence[Figure], jobs: int, finish: Callable[[int, Result], None]) -> bool:
     """Render in a process pool; returns whether Ctrl-C stopped it."""
+    # the pool's workers are the children this process starts from now on (a sweep starts no
+    # others): what multiprocessing.active_children() lists then, and did not list before
+    before = set(multiprocessing.active_children())
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(figures)), initializer=_worker_init)
     pending: dict[Future, int] = {}
     try:
@@ -966,7 +970,7 @@ def _execute_pool(figures: Sequence[Figure], jobs: int, finish: Callable[[int, R
                 else:  # the worker died (killed, out of memory): a failure like any other
                     finish(i, Result(figures[i].out, error=f"{type(exc).__name__}: {exc}"))
     except KeyboardInterrupt:
-        _stop(pool, pending)
+        _stop(pool, pending, before)
         for future, i in pending.items():  # renders that completed while stopping are kept
             if future.done() and not future.cancelled() and future.exception() is None:
                 finish(i, future.result())
@@ -975,15 +979,20 @@ def _execute_pool(figures: Sequence[Figure], jobs: int, finish: Callable[[int, R
     return False
 
 
-def _stop(pool: ProcessPoolExecutor, pending: dict[Future, int]) -> None:
-    """Cancel what has not started and interrupt the workers' renders, then wait for them."""
+def _stop(pool: ProcessPoolExecutor, pending: dict[Future, int], before: set[Any]) -> None:
+    """Cancel what has not started and interrupt the workers' renders, then wait for them.
+
+    The terminal sends Ctrl-C to the workers too, but ``kill -INT`` of this process does not, so
+    each worker gets a SIGINT of its own. The executor has no public list of its processes; they
+    are this process's children that were not there before the pool (``before``), which
+    :func:`multiprocessing.active_children` (public, and it reaps the ones that ended) tells.
+    """
     for future in pending:
         future.cancel()
-    # the terminal sends Ctrl-C to the workers too, but `kill -INT` of this process does not;
-    # the pool has no public list of its processes
-    for process in list(getattr(pool, "_processes", {}).values()):
-        try:
-            os.kill(process.pid, signal.SIGINT)
-        except (OSError, AttributeError):
-            pass
+    for process in multiprocessing.active_children():
+        if process not in before:
+            try:
+                os.kill(process.pid, signal.SIGINT)
+            except OSError:  # it ended in the meantime
+                pass
     pool.shutdown(wait=True, cancel_futures=True)
