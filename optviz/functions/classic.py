@@ -91,7 +91,7 @@ def xcos(c: float = 0.15) -> TestFunction:
 
     return TestFunction(
         "xcos",
-        f"xcos(c={_num(c)})",
+        "xcos",
         1,
         f,
         grad,
@@ -99,7 +99,6 @@ def xcos(c: float = 0.15) -> TestFunction:
         (round(0.952 * half, 6),),
         ((-half, half),),
         _minima_1d(grad, f, -half, half),
-        {"c": c},
         labels=("x",),
     )
 
@@ -145,7 +144,7 @@ def single_weight(x: float = 100.0, y: float = 110.0) -> TestFunction:
     lo, hi = min(0.0, best) - 0.5 * abs(best) - 0.5, max(0.0, best) + 0.5 * abs(best) + 0.5
     return TestFunction(
         "single_weight",
-        f"single_weight(x={_num(x)}, y={_num(y)})",
+        "single_weight",
         1,
         f,
         grad,
@@ -153,7 +152,6 @@ def single_weight(x: float = 100.0, y: float = 110.0) -> TestFunction:
         (0.0,),
         ((lo, hi),),
         (Minimum((best,), 0.0),),
-        {"x": x, "y": y},
         labels=("w",),
     )
 
@@ -161,7 +159,7 @@ def single_weight(x: float = 100.0, y: float = 110.0) -> TestFunction:
 # ----------------------------------------------------------------------------------------------- 2-D
 
 
-def _quadratic(name: str, spec: str, formula: str, a: float, b: float, angle: float = 0.0, **kwargs) -> TestFunction:
+def _quadratic(name: str, formula: str, a: float, b: float, angle: float = 0.0, **kwargs) -> TestFunction:
     """f = a·u² + b·v² with (u, v) the point rotated by ``angle`` degrees.
 
     Written out term by term rather than as ``x @ H``: BLAS picks its kernel (and an FMA's
@@ -178,7 +176,7 @@ def _quadratic(name: str, spec: str, formula: str, a: float, b: float, angle: fl
         def grad(x):
             return np.asarray(x, dtype=float) * diagonal
 
-        return TestFunction(name, spec, 2, f, grad, formula, **kwargs)
+        return TestFunction(name, name, 2, f, grad, formula, **kwargs)
 
     t = math.radians(angle)
     cos, sin = math.cos(t), math.sin(t)
@@ -197,13 +195,12 @@ def _quadratic(name: str, spec: str, formula: str, a: float, b: float, angle: fl
         f_u, f_v = 2 * a * u, 2 * b * v
         return pack(cos * f_u + sin * f_v, cos * f_v - sin * f_u)
 
-    return TestFunction(name, spec, 2, f, grad, formula, **kwargs)
+    return TestFunction(name, name, 2, f, grad, formula, **kwargs)
 
 
 @register("bowl", "x1² + 2·x2²: a well-conditioned bowl")
 def bowl() -> TestFunction:
     return _quadratic(
-        "bowl",
         "bowl",
         "x_1^2 + 2x_2^2",
         1.0,
@@ -225,7 +222,6 @@ def ravine(a: float = 0.1, b: float = 2.0, angle: float = 0.0) -> TestFunction:
     half = 5.5
     return _quadratic(
         "ravine",
-        f"ravine(a={_num(a)}, b={_num(b)}, angle={_num(angle)})",
         formula,
         a,
         b,
@@ -233,7 +229,6 @@ def ravine(a: float = 0.1, b: float = 2.0, angle: float = 0.0) -> TestFunction:
         start=(-5.0, -2.0),
         window=((-5.5, 1.5), (-2.5, 2.5)) if angle == 0 else ((-half, half), (-half, half)),
         minima=(Minimum((0.0, 0.0), 0.0),),
-        params={"a": a, "b": b, "angle": angle},
     )
 
 
@@ -250,7 +245,7 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
 
     return TestFunction(
         "rosenbrock",
-        f"rosenbrock(a={_num(a)}, b={_num(b)})",
+        "rosenbrock",
         2,
         f,
         grad,
@@ -258,7 +253,6 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
         (-1.2, 1.0),
         ((-2.0, 2.0), (-1.0, 3.0)),
         (Minimum((a, a * a), 0.0),),
-        {"a": a, "b": b},
         log_levels=True,
     )
 
@@ -413,7 +407,6 @@ def ackley() -> TestFunction:
 def saddle() -> TestFunction:
     return _quadratic(
         "saddle",
-        "saddle",
         "x_1^2 - x_2^2",
         1.0,
         -1.0,
@@ -528,7 +521,7 @@ def two_layer(x: float = 100.0, y: float = 110.0) -> TestFunction:
         minima = (Minimum((k, -k), 0.0), Minimum((-k, k), 0.0))
     return TestFunction(
         "two_layer",
-        f"two_layer(x={_num(x)}, y={_num(y)})",
+        "two_layer",
         2,
         f,
         grad,
@@ -536,7 +529,6 @@ def two_layer(x: float = 100.0, y: float = 110.0) -> TestFunction:
         (-1.5, 0.5),
         ((-2.0, 2.0), (-2.0, 2.0)),
         (*minima, Minimum((0.0, 0.0), float(data_y**2), "saddle")),
-        {"x": x, "y": y},
         log_levels=True,
         labels=("w_1", "w_2"),
     )

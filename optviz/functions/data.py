@@ -48,7 +48,7 @@ def thermometer(scale: float = 1.0) -> TestFunction:
     window = tuple((float(a), float(b)) for a, b in zip(lo - pad, hi + pad, strict=True))
     return TestFunction(
         "thermometer",
-        f"thermometer(scale={scale:g})",
+        "thermometer",
         2,
         f,
         grad,
@@ -56,7 +56,6 @@ def thermometer(scale: float = 1.0) -> TestFunction:
         start,
         window,
         (Minimum(best_point, float(f(np.asarray(best_point)))),),
-        {"scale": scale},
         log_levels=True,
         n_samples=len(CELSIUS),
         batch_grad=batch_grad,

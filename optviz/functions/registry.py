@@ -82,7 +82,8 @@ class TestFunction:
 
     Attributes:
         name: registry name (``"ravine"``).
-        spec: the spec string that built it (``"ravine(angle=30)"``).
+        spec: the canonical spec, only the parameters that differ from their defaults
+            (``"ravine(angle=30)"``); :func:`get` of it gives this function back.
         dim: 1 or 2 (number of coordinates).
         f: value, ``(..., D) -> (...)``.
         grad: exact gradient, ``(..., D) -> (..., D)``.
@@ -90,12 +91,15 @@ class TestFunction:
         start: default start point.
         window: plot window, ``((x1min, x1max),)`` in 1-D or ``((x1min, x1max), (x2min, x2max))``.
         minima: known minima (global first), plus notable saddles.
-        params: the factory's keyword arguments.
+        params: every parameter of the factory, as floats (``{"a": 0.1, "b": 2.0, "angle": 30.0}``).
         log_levels: contours need log-spaced levels (values span decades).
         n_samples: number of data points for data losses (minibatches), else ``None``.
         batch_grad: for data losses, ``(x (N, D), idx (B,)) -> (N, D)``: the gradient of the mean
             loss over the samples ``idx``.
         description: one line for ``optviz list``.
+
+    ``name``, ``spec``, ``params`` and ``description`` are set by :func:`register`, the one
+    place that names a function; a factory gives its name for the first two.
         labels: axis labels in mathtext (default ``x`` in 1-D, ``x_1``, ``x_2`` in 2-D).
     """
 
@@ -136,33 +140,43 @@ class TestFunction:
 
 @dataclass(frozen=True)
 class _Entry:
-    factory: Callable[..., TestFunction]
+    factory: Callable[..., TestFunction]  # the public, registered callable: equal to get()
     defaults: dict[str, Any]
     description: str
+    build: Callable[..., TestFunction]  # cached: every parameter given, as a float
 
 
 REGISTRY: dict[str, _Entry] = {}
 
 
 def register(name: str, description: str = "") -> Callable[[Callable[..., TestFunction]], Callable[..., TestFunction]]:
-    """Register a factory ``f(**params) -> TestFunction``; its keyword defaults are the parameters."""
+    """Register a factory ``f(**params) -> TestFunction``; its keyword defaults are the parameters.
+
+    The factory builds the mathematics; the registry is the one place that names the result
+    (``name``, ``spec``, ``params``, ``description``). The decorated name is replaced by a
+    function that goes through the same checks and cache as :func:`get`, so
+    ``classic.ravine(angle=30)`` and ``get("ravine(angle=30)")`` are the same function.
+    """
 
     def decorate(factory: Callable[..., TestFunction]) -> Callable[..., TestFunction]:
+        signature = inspect.signature(factory)
         defaults = {
-            p.name: p.default
-            for p in inspect.signature(factory).parameters.values()
-            if p.default is not inspect.Parameter.empty
+            p.name: p.default for p in signature.parameters.values() if p.default is not inspect.Parameter.empty
         }
 
         @functools.lru_cache(maxsize=64)
         def build(**params: float) -> TestFunction:
             changed = {k: v for k, v in params.items() if v != defaults[k]}
             return dataclasses.replace(
-                factory(**params), description=description, spec=short_spec(name, changed), params=params
+                factory(**params), name=name, spec=short_spec(name, changed), params=params, description=description
             )
 
-        REGISTRY[name] = _Entry(build, defaults, description)
-        return factory
+        @functools.wraps(factory)
+        def make(*args: float, **kwargs: float) -> TestFunction:
+            return _build(name, signature.bind(*args, **kwargs).arguments)
+
+        REGISTRY[name] = _Entry(make, defaults, description, build)
+        return make
 
     return decorate
 
@@ -177,12 +191,10 @@ def short_spec(name: str, changed: dict[str, float]) -> str:
 
 def names() -> list[str]:
     """Registered function names, in registration order."""
-    _load()
     return list(REGISTRY)
 
 
 def defaults(name: str) -> dict[str, Any]:
-    _load()
     return dict(REGISTRY[name].defaults)
 
 
@@ -200,10 +212,14 @@ def get(spec: str | TestFunction) -> TestFunction:
     """
     if isinstance(spec, TestFunction):
         return spec
-    _load()
     name, kwargs = spec_parser.parse(spec)
     if name not in REGISTRY:
         raise UnknownNameError("function", name, REGISTRY)
+    return _build(name, kwargs)
+
+
+def _build(name: str, kwargs: dict[str, Any]) -> TestFunction:
+    """Check ``kwargs`` against the registered parameters and build (or reuse) the function."""
     entry = REGISTRY[name]
     for key, value in kwargs.items():
         if key not in entry.defaults:
@@ -212,19 +228,7 @@ def get(spec: str | TestFunction) -> TestFunction:
             raise HyperparameterError(
                 f"{name}: {key}={value!r} must be a finite number, e.g. {key}={entry.defaults[key]}"
             )
-    params = {k: float(v) for k, v in {**entry.defaults, **kwargs}.items()}
-    return entry.factory(**params)
-
-
-_loaded = False
-
-
-def _load() -> None:
-    """Import the modules that register functions (kept lazy to avoid an import cycle)."""
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        from optviz.functions import classic, data  # noqa: F401
+    return entry.build(**{k: float(v) for k, v in {**entry.defaults, **kwargs}.items()})
 
 
 def refine_stationary(grad: Callable[[Array], Array], x0: tuple[float, ...], iters: int = 50) -> tuple[float, ...]:
