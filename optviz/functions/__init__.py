@@ -1,10 +1,14 @@
 """Test functions: ``get("ravine(angle=30)")`` returns a :class:`TestFunction`.
 
-Importing the package imports the modules that register functions (``classic``, ``data``); they
-import the registry, which imports nothing back.
+Importing the package imports the modules that register functions (``curves``, ``classic``,
+``data``); they import the registry, which imports nothing back. Their order is the order of
+``optviz list functions``: 1-D, then 2-D, then data losses.
 """
 
-from optviz.functions import classic, data  # noqa: F401  (importing them registers their functions)
+# isort: off
+from optviz.functions import curves, classic, data  # noqa: F401  (importing them registers their functions)
+
+# isort: on
 from optviz.functions.registry import Minimum, TestFunction, defaults, get, names
 
 __all__ = ["Minimum", "TestFunction", "defaults", "get", "names"]
