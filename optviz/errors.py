@@ -59,7 +59,6 @@ class UnknownNameError(OptvizError):
         self.kind = kind
         self.name = name
         self.valid = valid
-        self.suggestions = close
 
     def __reduce__(self):
         # rebuilt from its arguments, so it survives a process pool (the default pickles the message)

@@ -10,7 +10,6 @@ from optviz.optim.base import Array, Hyper, Stepper, ema_of_square, flag, hyper,
 
 
 class AdadeltaState(NamedTuple):
-    step: int  # updates taken so far
     square_avg: Array  # (N, D) running average of grad²
     acc_delta: Array  # (N, D) running average of delta²
 
@@ -49,7 +48,7 @@ def adadelta(
 
     def init(params: Array) -> AdadeltaState:
         zeros = np.zeros_like(params)
-        return AdadeltaState(step=0, square_avg=zeros, acc_delta=zeros)
+        return AdadeltaState(square_avg=zeros, acc_delta=zeros)
 
     def update(grad: Array, state: AdadeltaState, params: Array, lr: Hyper) -> tuple[Array, AdadeltaState]:
         if maximize:
@@ -60,6 +59,6 @@ def adadelta(
         std = np.sqrt(square_avg + eps)
         delta = np.sqrt(state.acc_delta + eps) / std * grad
         acc_delta = rho * state.acc_delta + (1 - rho) * delta * delta
-        return params - lr * delta, AdadeltaState(step=state.step + 1, square_avg=square_avg, acc_delta=acc_delta)
+        return params - lr * delta, AdadeltaState(square_avg=square_avg, acc_delta=acc_delta)
 
     return Stepper(init, update)

@@ -10,7 +10,6 @@ from optviz.optim.base import Array, Hyper, Stepper, ema_of_square, flag, hyper,
 
 
 class RMSpropState(NamedTuple):
-    step: int  # updates taken so far
     square_avg: Array  # (N, D) running average of grad²
     momentum_buffer: Array | None  # (N, D), with momentum > 0
     grad_avg: Array | None  # (N, D), when centered
@@ -67,7 +66,6 @@ def rmsprop(
     def init(params: Array) -> RMSpropState:
         zeros = np.zeros_like(params)
         return RMSpropState(
-            step=0,
             square_avg=zeros,
             momentum_buffer=zeros if uses_momentum else None,
             grad_avg=zeros if centered else None,
@@ -94,8 +92,6 @@ def rmsprop(
                 new_params = np.where(np.asarray(momentum) > 0, new_params, params - lr * grad / avg)
         else:
             new_params = params - lr * grad / avg
-        return new_params, RMSpropState(
-            step=state.step + 1, square_avg=square_avg, momentum_buffer=buf, grad_avg=grad_avg
-        )
+        return new_params, RMSpropState(square_avg=square_avg, momentum_buffer=buf, grad_avg=grad_avg)
 
     return Stepper(init, update)

@@ -10,7 +10,6 @@ from optviz.optim.base import Array, Hyper, Stepper, check, flag, hyper, in_rang
 
 
 class SGDState(NamedTuple):
-    step: int  # updates taken so far
     momentum_buffer: Array | None  # (N, D); None until the first update (or without momentum)
 
 
@@ -62,7 +61,7 @@ def sgd(
 
     def init(params: Array) -> SGDState:
         del params
-        return SGDState(step=0, momentum_buffer=None)
+        return SGDState(momentum_buffer=None)
 
     def update(grad: Array, state: SGDState, params: Array, lr: Hyper) -> tuple[Array, SGDState]:
         if maximize:
@@ -75,6 +74,6 @@ def sgd(
             stepped = grad + momentum * buf if nesterov else buf
             # a run with momentum 0 inside a batch that has momentum takes torch's plain step
             grad = stepped if all_momentum else np.where(np.asarray(momentum) != 0, stepped, grad)
-        return params - lr * grad, SGDState(step=state.step + 1, momentum_buffer=buf)
+        return params - lr * grad, SGDState(momentum_buffer=buf)
 
     return Stepper(init, update)
