@@ -1,0 +1,124 @@
+"""Sweeps: a YAML config of functions × optimizers × learning rates, checked, then rendered to files.
+
+A config (every key but ``out`` is optional; ``fn`` and ``opt`` default to ravine and gd)::
+
+    # GD on the ravine: lr 0.4 zig-zags, 0.6 diverges       <- the lesson, one line
+    fn: ravine                       # a function spec, or a list of them
+    start: [-5, -2]                  # one point (a list of points sweeps them)
+    steps: 20
+    opt: gd                          # a spec string, a mapping {name: adam, lr: 0.1, betas: [0.9, 0.99]},
+                                     # or a list of them
+    lr: [0.4, 0.6]                   # one value or a list (for optimizers whose spec gives none)
+    hyper: {momentum: 0.5}           # hyperparameters for every optimizer (like -p; adam.betas for one)
+    schedule: null                   # also clip_norm, clip_value, noise, batch_size, seed
+    sweep:                           # more lists, expanded as a Cartesian product with the above
+      start: [[-5, -2], [4, 1]]
+    overlay: lr                      # axes drawn together in one figure (default: none)
+    render: {size: 800x450, panels: [loss], frames: 60}   # optviz.render.render's options
+    out: "out/{fn}-start{start}.gif" # one file per figure, relative to this file's folder
+
+Lists given at the top level for ``fn``, ``opt`` and ``lr``, and every list under ``sweep:``, are
+*axes*; their product is expanded in the order fn, opt, lr, start, schedule, steps, noise,
+clip_norm, clip_value, batch_size, seed. Overlaid axes become the runs of one figure; every other
+axis gives one file per value. Template fields: ``{name}`` (the config's file name), ``{index}``
+(01, 02, ...) and the axes that are not overlaid.
+
+Everything is checked before anything runs: YAML syntax, unknown or repeated keys, types, every
+function, optimizer and schedule spec, start points, render options, template fields and output
+collisions. An error is one :class:`~optviz.errors.ConfigError` line ``FILE:LINE: KEY: message``.
+Configs load with a safe YAML loader: no tags, no code.
+
+Examples:
+    >>> plan = loads("fn: square\\nopt: gd\\nlr: [0.1, 0.2]\\nout: '{fn}-lr{lr}.png'\\n")
+    >>> [f.out.name for f in plan.figures]
+    ['square-lr0.1.png', 'square-lr0.2.png']
+    >>> loads("fn: square\\nsteps: 10\\nframes: 3\\nout: x.png\\n", source="lesson.yaml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    optviz.errors.ConfigError: lesson.yaml:3: frames: unknown key 'frames' (it goes under render:)...
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from optviz.errors import ConfigError
+from optviz.sweep.expand import Expander
+from optviz.sweep.plan import AXES, FIELDS, Figure, Plan, Run
+from optviz.sweep.runner import Outcome, Result, execute, render_figure
+from optviz.sweep.schema import SweepConfig, pydantic_error
+from optviz.sweep.yaml_lines import Errors, parse_yaml
+
+__all__ = [
+    "AXES",
+    "FIELDS",
+    "Figure",
+    "Outcome",
+    "Plan",
+    "Result",
+    "Run",
+    "execute",
+    "load",
+    "loads",
+    "render_figure",
+]
+
+#: a config is text typed by hand; anything larger is a mistake (and slow to check)
+MAX_CONFIG_BYTES = 1_000_000
+
+
+def load(path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> Plan:
+    """Read and check a sweep config file.
+
+    Args:
+        path: the YAML file.
+        out_dir: folder that relative output paths start from (default: the config's folder).
+
+    Returns:
+        The :class:`Plan`; nothing has been run, written or created.
+
+    Raises:
+        ConfigError: the file cannot be read, is not valid YAML, or does not validate; the message
+            names the file, the line and the key. Bad input never raises anything else.
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        if path.is_dir():
+            raise ConfigError(f"{source} is a folder; give a .yaml config file")
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{source} is over {MAX_CONFIG_BYTES // 1000} kB; a config is a short text file")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: no such config file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: not UTF-8 text; save the config as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read it: {exc.strerror}") from None
+    base = Path(out_dir) if out_dir is not None else path.parent
+    return loads(text, source=source, base_dir=base, name=path.stem)
+
+
+def loads(text: str, *, source: str = "<config>", base_dir: str | os.PathLike = ".", name: str = "config") -> Plan:
+    """Check a config given as text (:func:`load` reads files); ``name`` fills ``{name}``."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{source} is over {MAX_CONFIG_BYTES // 1000} kB; a config is a short text file")
+    doc = parse_yaml(text, source)
+    errors = Errors(source, doc)
+    try:
+        config = SweepConfig.model_validate(doc)
+    except ValidationError as exc:
+        raise pydantic_error(errors, exc) from None
+    except RecursionError:
+        raise errors([], "a YAML alias refers to itself") from None
+    figures = Expander(config, doc, errors, Path(base_dir), name).figures()
+    return Plan(source, name, tuple(figures), _first_comment(text) or config.description or "", config.description)
+
+
+def _first_comment(text: str) -> str:
+    """The first line, if it is a ``# comment``."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first.lstrip("#").strip() if first.startswith("#") else ""
