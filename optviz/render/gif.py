@@ -1,0 +1,178 @@
+"""GIF encoding: frames streamed to one file, each holding only the pixels that changed.
+
+1. **One palette, exact lookups.** A palette (:func:`build_palette`) is built once from sample
+   frames (Pillow's fast octree, plus exact theme and path colours, so white stays white).
+   Colours map to palette entries through a 2^24-entry lookup table filled on demand.
+2. **Only changed pixels.** Each frame is compared with the previous one; only the box around the
+   changed pixels is encoded, with unchanged pixels in it transparent (GIF disposal "do not
+   dispose"), so a frame costs a few kilobytes and a few milliseconds.
+3. **Streaming.** Frames are written as they are made (Pillow encodes each frame's LZW data); the
+   memory used does not grow with the number of frames.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from typing import BinaryIO
+
+import numpy as np
+from PIL import GifImagePlugin, Image
+
+__all__ = ["GIF_COLORS", "GifWriter", "build_palette"]
+
+#: GIF palette entries for colours; index 255 is the transparent "unchanged" pixel
+GIF_COLORS = 255
+TRANSPARENT = 255
+#: Pillow's per-frame GIF options, all spelled out so that a change of Pillow's defaults cannot
+#: change the bytes: draw over the previous frame (disposal 1), index 255 shows it through, no
+#: local palette (the global one is in the header), no interlacing, no palette rewriting
+GIF_FRAME_OPTIONS = {
+    "disposal": 1,
+    "transparency": TRANSPARENT,
+    "include_color_table": False,
+    "interlace": False,
+    "optimize": False,
+}
+
+
+def build_palette(samples: Sequence[np.ndarray], exact: Sequence[str], size: int = GIF_COLORS) -> np.ndarray:
+    """A palette of at most ``size`` colours for frames that look like ``samples``.
+
+    The ``exact`` colours (background, text, path colours) come first and exactly; the rest is
+    Pillow's fast octree over the samples (every other pixel, which is plenty for a plot).
+
+    Args:
+        samples: (H, W, 4) or (H, W, 3) uint8 pictures.
+        exact: colours (any matplotlib colour spec) that must be in the palette unchanged.
+
+    Returns:
+        (N, 3) uint8, N <= size.
+    """
+    from matplotlib.colors import to_rgb
+
+    fixed = []
+    for color in exact:
+        rgb = tuple(round(255 * c) for c in to_rgb(color))
+        if rgb not in fixed:
+            fixed.append(rgb)
+    pixels = np.concatenate([np.ascontiguousarray(s[::2, ::2, :3]) for s in samples], axis=0)
+    quantized = Image.fromarray(pixels).quantize(
+        colors=size - len(fixed), method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
+    used = np.unique(np.asarray(quantized))
+    octree = np.array(quantized.getpalette()[: 3 * 256], dtype=np.int32).reshape(-1, 3)[used]
+    fixed_arr = np.array(fixed, dtype=np.int32)
+    # an octree colour within a shade of an exact one is a duplicate of it
+    far = ((octree[:, None, :] - fixed_arr[None, :, :]) ** 2).sum(-1).min(axis=1) > 12
+    return np.concatenate([fixed_arr, octree[far]]).astype(np.uint8)[:size]
+
+
+class GifWriter:
+    """Streams frames to an animated GIF with one global palette, encoding only what changed.
+
+    Each frame after the first is the bounding box of the pixels whose palette index changed, with
+    the unchanged pixels inside it transparent, drawn over the previous frame (disposal 1). A frame
+    identical to the one before extends that frame's delay instead of adding a frame. Memory stays
+    constant: the previous frame's pixels, the on-screen indices, a 16 MB colour lookup table and
+    one pending frame.
+    """
+
+    def __init__(self, fh: BinaryIO, width: int, height: int, palette: np.ndarray, loop: int = 0):
+        if len(palette) > GIF_COLORS:
+            raise ValueError(f"a GIF palette holds at most {GIF_COLORS} colours besides transparency")
+        self._fh = fh
+        self._size = (width, height)
+        self._palette = palette.astype(np.int32)
+        self._lut = np.full(1 << 24, TRANSPARENT, dtype=np.uint8)  # 0xBBGGRR -> index; 255: unknown yet
+        self._previous: np.ndarray | None = None  # (H, W) uint32 RGBA of the last frame
+        self._shown: np.ndarray | None = None  # (H, W) uint8 palette indices on screen
+        self._pending: list | None = None  # [indices (h, w), (x, y), duration ms]
+        table = np.zeros((256, 3), dtype=np.uint8)
+        table[: len(palette)] = palette
+        fh.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) + table.tobytes())
+        # NETSCAPE2.0 application extension: loop count (0 = forever)
+        fh.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\x00")
+
+    def add(self, rgba: np.ndarray, duration_ms: int) -> None:
+        """Append a frame: (H, W, 4) uint8, shown for ``duration_ms`` (a multiple of 10)."""
+        if rgba.shape[:2] != self._size[::-1]:
+            raise ValueError(f"frame is {rgba.shape[1]}x{rgba.shape[0]}, the GIF is {self._size[0]}x{self._size[1]}")
+        current = np.ascontiguousarray(rgba).view(np.uint32)[..., 0]
+        if self._previous is None:
+            self._previous = current.copy()
+            self._shown = self._indices(current & 0xFFFFFF)
+            self._queue(self._shown.copy(), (0, 0), duration_ms)
+            return
+        box = _bbox(current != self._previous)
+        if box is None:
+            self._pending[2] += duration_ms
+            return
+        (r0, r1), (c0, c1) = box
+        window = current[r0:r1, c0:c1]
+        changed = window != self._previous[r0:r1, c0:c1]
+        self._previous[r0:r1, c0:c1] = window
+        # look up colours only where pixels changed: a few thousand, not the whole box
+        indices = self._indices(window[changed] & 0xFFFFFF)
+        shown = self._shown[r0:r1, c0:c1]
+        differs = indices != shown[changed]  # a new colour may still map to the entry on screen
+        if not differs.any():
+            self._pending[2] += duration_ms
+            return
+        new = np.zeros_like(changed)
+        new[changed] = differs
+        shown[new] = indices[differs]
+        (a0, a1), (b0, b1) = _bbox(new)
+        crop = np.full((a1 - a0, b1 - b0), TRANSPARENT, dtype=np.uint8)
+        inner = new[a0:a1, b0:b1]
+        crop[inner] = shown[a0:a1, b0:b1][inner]
+        self._queue(crop, (c0 + b0, r0 + a0), duration_ms)
+
+    def close(self) -> None:
+        """Write the last frame and the trailer."""
+        self._flush()
+        self._fh.write(b";")
+
+    def _queue(self, indices: np.ndarray, offset: tuple[int, int], duration_ms: int) -> None:
+        # one frame waits, so that identical frames after it can still add to its delay
+        self._flush()
+        self._pending = [indices, offset, duration_ms]
+
+    def _flush(self) -> None:
+        if self._pending is None:
+            return
+        indices, offset, duration_ms = self._pending
+        image = Image.fromarray(indices)  # mode "L": raw indices into the global palette
+        for chunk in GifImagePlugin.getdata(image, offset=offset, duration=duration_ms, **GIF_FRAME_OPTIONS):
+            self._fh.write(chunk)
+        self._pending = None
+
+    def _indices(self, keys: np.ndarray) -> np.ndarray:
+        """Palette indices of 24-bit colours (exact nearest entry; looked up once per colour)."""
+        indices = self._lut[keys]
+        unknown = indices == TRANSPARENT
+        if unknown.any():
+            colors = np.unique(keys[unknown])
+            self._lut[colors] = _nearest(colors, self._palette)
+            indices = self._lut[keys]
+        return indices
+
+
+def _nearest(keys: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """Index of the nearest palette colour (squared RGB distance) for each 0xBBGGRR key.
+
+    |c - p|^2 = |c|^2 - 2 c.p + |p|^2, with |c|^2 dropped (same for every p): one small matrix
+    product. Every term is an integer below 2^24, so float32 arithmetic is exact.
+    """
+    rgb = np.stack([keys & 0xFF, (keys >> 8) & 0xFF, (keys >> 16) & 0xFF], axis=-1).astype(np.float32)
+    pal = palette.astype(np.float32)
+    return ((pal * pal).sum(axis=1) - 2.0 * rgb @ pal.T).argmin(axis=1).astype(np.uint8)
+
+
+def _bbox(mask: np.ndarray) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """((row0, row1), (col0, col1)), half-open, of the true pixels of ``mask``; None if there are none."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask[rows[0] : rows[-1] + 1].any(axis=0))
+    return (int(rows[0]), int(rows[-1]) + 1), (int(cols[0]), int(cols[-1]) + 1)

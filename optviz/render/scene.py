@@ -1,0 +1,158 @@
+"""The scene: every artist of one figure, built once, then shown at any step.
+
+:func:`build_scene` draws a figure on an Agg canvas without pyplot. Its moving parts (paths, head
+markers, panel curves, step counter) are plain artists whose data :meth:`Scene.update` sets to any
+step, so a picture is "the scene at its last step" (:mod:`optviz.render.static`) and an animation
+is the same scene with those artists marked animated, blitted over a background drawn once
+(:mod:`optviz.render.player`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from optviz.functions import TestFunction
+from optviz.render.contour import draw_contours, draw_curve, function_levels, path_2d
+from optviz.render.layout import arrange, main_aspect
+from optviz.render.legend import add_legend
+from optviz.render.marks import draw_arrows, draw_ends, draw_minima, draw_path, draw_starts
+from optviz.render.panels import add_panels
+from optviz.render.runs import RunArt
+from optviz.render.style import plot_window
+from optviz.render.title import StepCounter, add_title
+from optviz.settings import DrawSettings
+from optviz.themes import run_colors
+from optviz.trajectory import Trajectory
+
+__all__ = ["Scene", "build_scene"]
+
+
+@dataclass
+class Scene:
+    """A figure with its moving artists; :meth:`update` shows the runs up to a step."""
+
+    fig: Figure
+    canvas: FigureCanvasAgg
+    main: Axes
+    panels: dict[str, Axes]
+    runs: list[RunArt]
+    counter: StepCounter | None
+    steps: int
+    options: DrawSettings
+    is3d: bool = False
+    markers: list[Artist] = field(default_factory=list)  # start and minima markers, drawn over the paths
+    flat_colors: list[tuple[float, ...]] = field(default_factory=list)  # large single-colour areas (contour bands)
+
+    def update(self, k: int) -> None:
+        """Show every run's first ``k`` updates (``points[0..k]``); runs that stopped earlier show all."""
+        for run in self.runs:
+            # ``xy`` row i is point i, except that a path cut far away ends one row early, on the exit point
+            m = min(k + 1, len(run.xy))
+            _set_path(run.path, run.xy[:m], self.is3d)
+            if run.head is not None:
+                _set_path(run.head, run.xy[max(m - 1, 0) : m], self.is3d)
+            for name, line in run.panel_lines.items():
+                steps, values = run.series[name]
+                j = min(k + 1, len(steps))  # lr[k] is the rate update k uses, shown at step k
+                line.set_data(steps[:j], values[:j])
+                head = run.panel_heads.get(name)
+                if head is not None:
+                    head.set_data(steps[max(j - 1, 0) : j], values[max(j - 1, 0) : j])
+        if self.counter is not None:
+            self.counter.step = k
+
+    @property
+    def animated(self) -> list[Artist]:
+        """The artists drawn over the background in each frame, in a full draw's order.
+
+        Besides the moving ones this holds the start and minima markers: they sit above the paths,
+        so they must be redrawn after them (a full ``canvas.draw`` sorts by zorder the same way).
+        """
+        out: list[Artist] = [run.path for run in self.runs] + self.markers
+        for run in self.runs:
+            if run.head is not None:
+                out.append(run.head)
+            out.extend(run.panel_lines.values())
+            out.extend(run.panel_heads.values())
+        if self.counter is not None:
+            out.append(self.counter)
+        return sorted(out, key=lambda artist: artist.get_zorder())
+
+
+def _set_path(line: Any, xy: np.ndarray, is3d: bool) -> None:
+    if is3d:
+        line.set_data_3d(xy[:, 0], xy[:, 1], xy[:, 2])
+    else:
+        line.set_data(xy[:, 0], xy[:, 1])
+
+
+def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: DrawSettings, *, animated: bool) -> Scene:
+    """Draw everything that does not move and create the moving artists (empty until ``update``).
+
+    Args:
+        trajs: the runs, all on ``fn``.
+        fn: the function (its window, formula and minima set the background).
+        options: checked settings.
+        animated: mark moving artists animated (excluded from ``canvas.draw``, for blitting) and add
+            head markers and a step counter; otherwise add start/end markers and 1-D arrows.
+    """
+    opts = options
+    theme = opts.theme
+    fig = Figure(figsize=(opts.width / opts.dpi, opts.height / opts.dpi), dpi=opts.dpi)
+    canvas = FigureCanvasAgg(fig)
+    colors = run_colors(theme, len(trajs))
+    is3d = opts.view == "surface"
+    steps = _last_step(trajs)
+
+    limits = plot_window(fn.window, [t.points for t in trajs])
+    levels = function_levels(fn)
+    legend = add_legend(fig, fn, trajs, colors, limits, opts)
+    box = legend.get_window_extent(canvas.get_renderer())
+    layout = arrange(opts, (box.width, box.height), main_aspect(fn, limits, opts))
+    legend.set_bbox_to_anchor(layout.legend_anchor, transform=fig.transFigure)
+
+    flat_colors: list[tuple[float, ...]] = []
+    if is3d:
+        from optviz.render import surface
+
+        main, xy_of = surface.add_axes(fig, layout.main, fn, limits, levels, theme)
+    else:
+        main = fig.add_axes(layout.main)
+        if fn.dim == 1:
+            xy_of = draw_curve(main, fn, limits, theme)
+        else:
+            flat_colors = draw_contours(main, fn, limits, levels, theme)
+            xy_of = path_2d(limits)
+    markers = draw_minima(main, fn, theme, xy_of, animated)
+
+    runs = []
+    for traj, color in zip(trajs, colors, strict=True):
+        xy = xy_of(traj.points, traj.loss)
+        path, head = draw_path(main, traj, color, xy, opts, animated)
+        runs.append(RunArt(traj, color, xy, path, head))
+    markers += draw_starts(main, runs, theme, animated)
+    panels = add_panels(fig, layout, runs, opts, steps, animated)
+    add_title(fig, fn, opts, layout)
+    counter = StepCounter(fig, layout.counter_xy, steps, opts.font_pt, theme.muted) if animated else None
+    scene = Scene(fig, canvas, main, panels, runs, counter, steps, opts, is3d, markers, flat_colors)
+    if not animated:
+        scene.update(steps)
+        draw_ends(main, runs, theme)
+        if fn.dim == 1:
+            draw_arrows(main, runs)
+    return scene
+
+
+def _last_step(trajs: Sequence[Trajectory]) -> int:
+    """The step axis ends where the last run does: its planned steps, or the step where it diverged
+    (if every run blew up early, 5000 planned steps would leave the panels and frames empty)."""
+    ends = [t.diverged_at if t.diverged else int(t.settings.get("steps", t.steps)) for t in trajs]
+    return max([1, *ends])
