@@ -1,0 +1,204 @@
+"""``optviz run``: options generated from the settings records, a summary table, exports, pictures."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from optviz.cli.app import app, console, err_console, fmt, slug, user_errors
+
+__all__ = ["run_command", "run_table"]
+
+_PICTURES = "Pictures and animations (with --out)"
+
+
+def _parse_hyper(assignments: list[str]) -> dict[str, Any]:
+    from optviz.errors import SpecError
+    from optviz.spec import parse_assignment
+
+    hyper: dict[str, Any] = {}
+    for text in assignments:
+        key, value = parse_assignment(text)
+        if key in hyper:
+            raise SpecError(f"-p {key} is given twice; give each hyperparameter once")
+        hyper[key] = value
+    return hyper
+
+
+def run_table(batch: Any, fn: Any) -> Table:
+    """The summary table of a batch of runs."""
+    from rich import box
+
+    table = Table(
+        title=f"{fn.spec}: {len(batch)} run{'s' * (len(batch) != 1)}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for column, justify in [
+        ("optimizer", "left"),
+        ("lr", "right"),
+        ("final point", "right"),
+        ("loss", "right"),
+        ("to min", "right"),
+        ("steps", "right"),
+        ("diverged", "right"),
+    ]:
+        # numbers stay on one line; in a narrow terminal the spec and the point wrap instead
+        table.add_column(
+            column,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=column not in ("optimizer", "final point"),
+            min_width=9 if column == "optimizer" else None,
+        )
+    for traj in batch:
+        point = ", ".join(f"{v:.6f}" if abs(v) < 1e3 else f"{v:.3g}" for v in traj.final)
+        distance = float(fn.nearest_minimum_distance(traj.final)) if len(traj.points) else float("nan")
+        diverged = f"[red]step {traj.diverged_at}[/]" if traj.diverged else "—"
+        table.add_row(
+            traj.settings["opt"],
+            f"{traj.settings['lr']:g}",
+            f"({point})",
+            fmt(traj.final_loss if len(traj.loss) else float("nan")),
+            fmt(distance),
+            str(traj.steps),
+            diverged,
+        )
+    return table
+
+
+def _record_parameters(*records: type) -> list[inspect.Parameter]:
+    """Command-line options generated from the records' fields: flags, help, type and default
+    come from each field's :class:`~optviz.settings.Setting`, so a new field is a new option."""
+    from optviz.settings import settings_of
+
+    params = []
+    for record in records:
+        for name, (default, meta) in settings_of(record).items():
+            if not meta.cli:
+                continue
+            flags = meta.flags or (f"--{name.replace('_', '-')}",)
+            option = typer.Option(*flags, help=meta.help, rich_help_panel=meta.panel)
+            if meta.many:
+                annotation, default = list[meta.cli_type] | None, None
+            elif isinstance(default, tuple):  # e.g. panels: typed as a comma list
+                annotation, default = meta.cli_type, ",".join(default)
+            else:
+                annotation = meta.cli_type | None if default is None else meta.cli_type
+            params.append(
+                inspect.Parameter(
+                    name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[annotation, option]
+                )
+            )
+    return params
+
+
+def _with_parameters(*params: inspect.Parameter):
+    """Give a ``**options`` command the signature typer reads its options from."""
+
+    def decorate(command):
+        command.__signature__ = inspect.Signature(list(params))
+        return command
+
+    return decorate
+
+
+_OUTPUT_PARAMETERS = [
+    inspect.Parameter(
+        "export",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[
+            Path | None, typer.Option("--export", help="Save the trajectory as .csv, .json or .npz (one file per run).")
+        ],
+    ),
+    inspect.Parameter(
+        "out",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[
+            Path | None,
+            typer.Option(
+                "--out",
+                help="Draw the runs: .png, .svg, .pdf (picture) or .gif, .mp4 (animation).",
+                rich_help_panel=_PICTURES,
+            ),
+        ],
+    ),
+]
+
+
+def _run_parameters() -> list[inspect.Parameter]:
+    from optviz.settings import DrawSettings, RunSettings
+
+    run_params = _record_parameters(RunSettings)
+    return [*run_params, _OUTPUT_PARAMETERS[0], _OUTPUT_PARAMETERS[1], *_record_parameters(DrawSettings)]
+
+
+@app.command("run")
+@_with_parameters(*_run_parameters())
+def run_command(**options: Any) -> None:
+    """Run optimizers on a function, print where they end up, and draw them with --out.
+
+    [bold]Examples[/]
+
+      optviz run --fn ravine --opt adam --lr 0.16
+      optviz run --fn ravine --opt gd --lr 0.4 --lr 0.6 --steps 20
+      optviz run --fn rosenbrock --opt adam --opt nesterov --lr 1e-3 --steps 2000 --start=-1.5,2
+      optviz run --fn thermometer --opt gd --lr 1e-2 --steps 5000 --export fit.csv
+      optviz run --fn ravine --opt adam -p betas=0.8,0.99 --schedule cosine
+      optviz run --fn ravine --opt gd --opt momentum --opt adam --lr 0.4 --out ravine.gif
+      optviz run --fn rosenbrock --opt adam --lr 0.01 --steps 300 --out rosen.png --view surface --theme dark
+    """
+    with user_errors():
+        from optviz import api
+        from optviz.functions import get as get_function
+        from optviz.output import check_output
+        from optviz.settings import DrawSettings, settings_of
+        from optviz.trajectory import EXPORT_SUFFIXES
+
+        export, out = options.pop("export"), options.pop("out")
+        draw = {name: options.pop(name) for name in settings_of(DrawSettings)}
+        if export is not None:  # before running, so a typo costs nothing
+            check_output(export, EXPORT_SUFFIXES, "export")
+        function = get_function(options["fn"])
+        if out is not None:
+            from optviz import render
+
+            _, drawing = render.check_target(out, function, **draw)
+        hyper = _parse_hyper(options.pop("hyper") or [])
+        batch = api.run_batch(
+            function,
+            options.pop("opt") or ["gd"],
+            options.pop("lr") or None,
+            options.pop("steps"),
+            options.pop("start"),
+            **{name: value for name, value in options.items() if name != "fn"},
+            **hyper,
+        )
+        console.print(run_table(batch, function))
+        for traj in batch:
+            if traj.diverged:
+                err_console.print(
+                    f"[yellow]warning:[/] {traj.label} diverged at step {traj.diverged_at}; "
+                    "try a smaller --lr or --clip-norm",
+                    highlight=False,
+                )
+        if export is not None:
+            for path in _export(batch, export):
+                console.print(f"wrote {path}")
+        if out is not None:
+            console.print(f"wrote {render.render(batch, function, out, drawing)}")
+
+
+def _export(batch: Any, export: Path) -> list[Path]:
+    if len(batch) == 1:
+        return [batch[0].save(export)]
+    return [
+        traj.save(export.with_name(f"{export.stem}-{i}-{slug(traj.label)}{export.suffix}"))
+        for i, traj in enumerate(batch)
+    ]
