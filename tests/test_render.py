@@ -6,6 +6,7 @@ Everything runs on Agg at small sizes (400x225 at the default dpi of 31), writin
 from __future__ import annotations
 
 import io
+import itertools
 
 import imageio.v3 as iio
 import matplotlib as mpl
@@ -137,6 +138,22 @@ def test_gif_writer_streams_frames_instead_of_keeping_them():
     assert (frames[-1][:30, 5:10] == 0).all() and (frames[-1][:, 20:] == 255).all()
     with iio.imopen(data, "r", plugin="pillow", extension=".gif") as gif:
         assert gif.metadata(index=5)["duration"] == 200
+
+
+@pytest.mark.parametrize(("width", "height"), [(1, 1), (300, 7), (7, 300), (33, 20)])
+def test_gif_writer_frames_of_any_shape_read_back_exactly(width, height):
+    palette = np.array([[255, 255, 255], [0, 0, 0], [200, 30, 10], [10, 90, 250]], dtype=np.uint8)
+    rng = np.random.default_rng(width * height)
+    frames = [palette[rng.integers(0, 4, (height, width))] for _ in range(4)]
+    fh = io.BytesIO()
+    writer = GifWriter(fh, width, height, palette)
+    for frame in frames:
+        writer.add(np.dstack([frame, np.full((height, width), 255, np.uint8)]), 100)
+    writer.close()
+    decoded = iio.imread(fh.getvalue(), index=None, extension=".gif")[..., :3]
+    changed = [frames[0]] + [b for a, b in itertools.pairwise(frames) if (a != b).any()]
+    assert decoded.shape == (len(changed), height, width, 3)
+    assert (decoded == np.array(changed)).all()
 
 
 def test_palette_keeps_exact_colours_first():

@@ -6,34 +6,28 @@
 2. **Only changed pixels.** Each frame is compared with the previous one; only the box around the
    changed pixels is encoded, with unchanged pixels in it transparent (GIF disposal "do not
    dispose"), so a frame costs a few kilobytes and a few milliseconds.
-3. **Streaming.** Frames are written as they are made (Pillow encodes each frame's LZW data); the
-   memory used does not grow with the number of frames.
+3. **Streaming.** Frames are written as they come; the memory used does not grow with their
+   number. The file's blocks are written here from the GIF89a specification; only the LZW
+   compression of each frame's pixels is Pillow's (:func:`image_data`).
 """
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Sequence
 from typing import BinaryIO
 
 import numpy as np
-from PIL import GifImagePlugin, Image
+from PIL import Image
 
-__all__ = ["GIF_COLORS", "GifWriter", "build_palette"]
+__all__ = ["GIF_COLORS", "GifWriter", "build_palette", "image_data"]
 
 #: GIF palette entries for colours; index 255 is the transparent "unchanged" pixel
 GIF_COLORS = 255
 TRANSPARENT = 255
-#: Pillow's per-frame GIF options, all spelled out so that a change of Pillow's defaults cannot
-#: change the bytes: draw over the previous frame (disposal 1), index 255 shows it through, no
-#: local palette (the global one is in the header), no interlacing, no palette rewriting
-GIF_FRAME_OPTIONS = {
-    "disposal": 1,
-    "transparency": TRANSPARENT,
-    "include_color_table": False,
-    "interlace": False,
-    "optimize": False,
-}
+#: each frame is drawn over the previous one, which stays ("do not dispose")
+DISPOSAL = 1
 
 
 def build_palette(samples: Sequence[np.ndarray], exact: Sequence[str], size: int = GIF_COLORS) -> np.ndarray:
@@ -141,10 +135,14 @@ class GifWriter:
     def _flush(self) -> None:
         if self._pending is None:
             return
-        indices, offset, duration_ms = self._pending
-        image = Image.fromarray(indices)  # mode "L": raw indices into the global palette
-        for chunk in GifImagePlugin.getdata(image, offset=offset, duration=duration_ms, **GIF_FRAME_OPTIONS):
-            self._fh.write(chunk)
+        indices, (x, y), duration_ms = self._pending
+        height, width = indices.shape
+        # graphic control extension: disposal 1 (keep the frame, draw the next over it), a
+        # transparent index, the delay in centiseconds; then an image descriptor without a local
+        # palette or interlacing, then the pixels
+        control = struct.pack("<3sBHBB", b"!\xf9\x04", DISPOSAL << 2 | 1, int(duration_ms / 10), TRANSPARENT, 0)
+        descriptor = b"," + struct.pack("<HHHHB", x, y, width, height, 0)
+        self._fh.write(control + descriptor + image_data(indices))
         self._pending = None
 
     def _indices(self, keys: np.ndarray) -> np.ndarray:
@@ -176,3 +174,38 @@ def _bbox(mask: np.ndarray) -> tuple[tuple[int, int], tuple[int, int]] | None:
         return None
     cols = np.flatnonzero(mask[rows[0] : rows[-1] + 1].any(axis=0))
     return (int(rows[0]), int(rows[-1]) + 1), (int(cols[0]), int(cols[-1]) + 1)
+
+
+def image_data(indices: np.ndarray) -> bytes:
+    """The table-based image data of a GIF frame: LZW minimum code size, data sub-blocks, terminator.
+
+    Pillow has no public call for one frame's compressed pixels, so a one-frame GIF of the indices
+    is saved to memory with Pillow's documented options (raw indices kept: no palette
+    optimisation; no interlacing) and its image data block is copied out of the file.
+
+    Args:
+        indices: (h, w) uint8 palette indices.
+    """
+    buffer = io.BytesIO()
+    Image.fromarray(indices).save(buffer, format="GIF", optimize=False, interlace=False)
+    data = buffer.getvalue()
+    pos = 13  # "GIF89a", logical screen descriptor
+    if data[10] & 0x80:  # global colour table
+        pos += 3 << ((data[10] & 7) + 1)
+    while data[pos] == 0x21:  # an extension: introducer, label, sub-blocks
+        pos = _skip_sub_blocks(data, pos + 2)
+    if data[pos] != 0x2C:
+        raise ValueError(f"Pillow wrote an unexpected GIF block {data[pos]:#04x} before the image")
+    flags = data[pos + 9]
+    pos += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)  # descriptor, local colour table
+    end = _skip_sub_blocks(data, pos + 1)  # after the LZW minimum code size
+    if flags & 0x40 or data[end] != 0x3B:
+        raise ValueError("Pillow wrote an interlaced GIF or more than one image")
+    return bytes(data[pos:end])
+
+
+def _skip_sub_blocks(data: bytes, pos: int) -> int:
+    """The position after the data sub-blocks starting at ``pos`` (and their zero-length terminator)."""
+    while data[pos]:
+        pos += data[pos] + 1
+    return pos + 1
