@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import matplotlib as mpl
 import numpy as np
-from matplotlib.colors import LightSource, LinearSegmentedColormap
+from matplotlib.colors import LightSource, LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
 from mpl_toolkits.mplot3d import Axes3D
 
@@ -52,7 +53,9 @@ def add_axes(
     Returns:
         The axes and ``xy_of(points, loss) -> (M, 3)``, which lifts a path onto the surface.
     """
-    ax = fig.add_axes(rect, projection="3d", computed_zorder=False)
+    # a 3-D axis reads its grid colour from rcParams when it is created; there is no setter
+    with mpl.rc_context({"grid.color": (*to_rgb(theme.muted), 0.25)}):
+        ax = fig.add_axes(rect, projection="3d", computed_zorder=False)
     xs = np.linspace(limits[0, 0], limits[0, 1], RESOLUTION)
     ys = np.linspace(limits[1, 0], limits[1, 1], RESOLUTION)
     xx, yy = np.meshgrid(xs, ys)
@@ -78,14 +81,7 @@ def add_axes(
     ax.tick_params(pad=0)
     for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
         axis.set_pane_color(theme.background)
-        axis._axinfo["grid"]["color"] = (*_rgb(theme.muted), 0.25)
     return ax, _path_mapper(fn, levels, limits, floor)
-
-
-def _rgb(color: str) -> tuple[float, float, float]:
-    from matplotlib.colors import to_rgb
-
-    return to_rgb(color)
 
 
 def _path_mapper(
