@@ -79,16 +79,16 @@ def main() -> None:
         for argv in argvs.values():
             run_quietly(argv, env)  # warm the file cache and write the bytecode cache
         calls = {name: (lambda argv=argv: run_quietly(argv, env)) for name, argv in argvs.items()}
-        times = alternate(calls, args.rounds)
+        rounds = alternate(calls, args.rounds)
 
-    gif, pyplot, png, help_, numpy = times.values()
+    gif, pyplot, png, help_, numpy = rounds.times.values()
     rows = [
         Comparison("GIF run (800x450, 100 frames) vs import pyplot", gif, pyplot, False, TARGET_GIF_VS_PYPLOT),
         Comparison("optviz --help vs import numpy", help_, numpy, False, TARGET_HELP_VS_NUMPY),
         Comparison("PNG run (1280x720) vs import pyplot", png, pyplot, False),
     ]
     print("wall time of fresh processes (python " + sys.version.split()[0] + f"; optviz at {OPTVIZ})")
-    for line in method_lines(args.rounds, list(times), "one untimed run of each first (file cache, bytecode cache)"):
+    for line in method_lines(rounds, "one untimed run of each first (file cache, bytecode cache)"):
         print(line)
     print()
     print(format_table(COMPARISON_HEADERS, [row.cells() for row in rows]))

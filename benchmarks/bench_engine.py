@@ -272,12 +272,13 @@ def main() -> None:
     torch = load_torch()
     calls = contenders(torch)
     warm_up_and_check(calls)
-    times = alternate(calls, args.rounds)
+    rounds = alternate(calls, args.rounds)
+    times = rounds.times
 
     print(f"Adam on {FUNCTION} (lr {LR}, torch's defaults, float64), {STEPS} steps, recording point, loss, grad norm")
     print(f"torch: {'not installed' if torch is None else f'{torch.__version__}, 1 thread'}; numpy {np.__version__}")
     warmup = "one untimed warm-up of each first; its points, losses and grad norms match optviz's to 1e-9"
-    for line in method_lines(args.rounds, list(times), warmup):
+    for line in method_lines(rounds, warmup):
         print(line)
     print()
     print(format_table(COMPARISON_HEADERS, comparison_rows(times)))

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from rounds import COMPARISON_HEADERS, Comparison, alternate, format_table, method_lines, spread, verdict
+from rounds import COMPARISON_HEADERS, Comparison, Rounds, alternate, format_table, method_lines, spread, verdict
 
 import optviz
 from optviz.functions import TestFunction
@@ -169,12 +169,13 @@ def kilobytes(path: Path) -> float:
     return path.stat().st_size / 1e3
 
 
-def report(times: dict[str, list[float]], files: dict[str, Path], rounds: int) -> None:
+def report(rounds: Rounds, files: dict[str, Path]) -> None:
+    times = rounds.times
     print(
         f"reference animation: {FUNCTION}, {', '.join(OPTIMIZERS)} at lr {LR}, {STEPS} steps, "
         f"{FRAMES} frames at {FPS} fps, {WIDTH}x{HEIGHT}, contour + {PANEL} panel"
     )
-    for line in method_lines(rounds, list(times), "one untimed warm-up of each first (imports, font caches)"):
+    for line in method_lines(rounds, "one untimed warm-up of each first (imports, font caches)"):
         print(line)
     print()
     speed = Comparison(
@@ -224,7 +225,7 @@ def main() -> None:
     }
     for warm_up in contenders.values():
         warm_up()
-    report(alternate(contenders, args.rounds), files, args.rounds)
+    report(alternate(contenders, args.rounds), files)
 
 
 if __name__ == "__main__":

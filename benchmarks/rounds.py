@@ -9,6 +9,7 @@ ratios; min and max show the spread, and the medians of the raw times are printe
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -22,13 +23,27 @@ def time_call(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def alternate(contenders: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:
+@dataclass(frozen=True)
+class Rounds:
+    """Per-contender times, one per round, and how busy the machine was meanwhile."""
+
+    times: dict[str, list[float]]
+    load_before: float  # 1-minute load average
+    load_after: float
+
+    @property
+    def count(self) -> int:
+        return len(next(iter(self.times.values())))
+
+
+def alternate(contenders: dict[str, Callable[[], object]], rounds: int) -> Rounds:
     """Time every contender once per round, in the order given, for ``rounds`` rounds."""
     times: dict[str, list[float]] = {name: [] for name in contenders}
+    load_before = os.getloadavg()[0]
     for _ in range(rounds):
         for name, fn in contenders.items():
             times[name].append(time_call(fn))
-    return times
+    return Rounds(times, load_before, os.getloadavg()[0])
 
 
 @dataclass(frozen=True)
@@ -114,12 +129,14 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(headers), rule, *(line(row) for row in rows)])
 
 
-def method_lines(rounds: int, order: Sequence[str], warmup: str) -> list[str]:
+def method_lines(rounds: Rounds, warmup: str) -> list[str]:
     """How the numbers were taken, printed above every table."""
     return [
-        f"method: {rounds} rounds; each round runs {' then '.join(order)} (alternating A B A B ...)",
+        f"method: {rounds.count} rounds; each round runs {' then '.join(rounds.times)} (alternating A B A B ...)",
         f"        {warmup}",
         "        ratio per round: baseline time / optviz time ('× as fast') or optviz time / baseline time ('× the time');",
         "        reported: median of the per-round ratios [min, max]; times are medians of the raw per-round times;",
         "        a target is judged on the median ratio and printed 'met' or 'missed'",
+        f"machine: {os.cpu_count()} cores; 1-minute load average {rounds.load_before:.1f} before the rounds, "
+        f"{rounds.load_after:.1f} after (this benchmark counts about 1; the rest is other work on the machine)",
     ]
