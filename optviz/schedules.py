@@ -7,6 +7,7 @@ next schedule from its own k = 0 (torch's ``SequentialLR``).
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
 from collections.abc import Callable
@@ -112,15 +113,30 @@ def parse(text: str | None, total_steps: int) -> Schedule:
         return schedules[0]
 
     def chained(k: int) -> float:
-        i = max(j for j, start in enumerate(offsets) if start <= k) if k >= 0 else 0
+        i = max(0, bisect.bisect_right(offsets, k) - 1)  # the last schedule that has started
         return schedules[i](k - offsets[i])
 
     return chained
 
 
 def multipliers(schedule: Schedule, steps: int) -> np.ndarray:
-    """The multipliers of updates 0 … steps−1 as a float64 array."""
-    return np.array([schedule(k) for k in range(steps)], dtype=float)
+    """The multipliers of updates 0 … steps−1 as a float64 array.
+
+    Raises:
+        HyperparameterError: a multiplier leaves the floats (``exponential(gamma=2)`` over 2000
+            steps): the lr it gives would be meaningless, not a divergence of the optimizer.
+    """
+    values = np.empty(steps)
+    for k in range(steps):
+        try:
+            values[k] = schedule(k)
+        except OverflowError:
+            values[k] = math.inf
+        if not math.isfinite(values[k]):
+            raise HyperparameterError(
+                f"the schedule's multiplier overflows at update {k}; use a gamma <= 1, or fewer steps"
+            )
+    return values
 
 
 def _positive_int(schedule: str, key: str, value: Any) -> int:

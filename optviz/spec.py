@@ -33,6 +33,18 @@ _TOKEN = re.compile(
 _WORDS = {"true": True, "false": False, "none": None, "null": None}
 _SIGNED_WORDS = {"inf": math.inf, "+inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 _CLOSE = {"(": ")", "[": "]"}
+#: a spec is typed by hand; anything longer is a mistake, and its echo would flood the terminal
+MAX_CHARS = 500
+#: ``betas=(0.9, 0.999)`` is nested once; deeper nesting is a mistake (and Python's stack is finite)
+MAX_DEPTH = 8
+#: digits in one number: more is a typo (and Python refuses to read integers of over 4300 digits)
+MAX_NUMBER_CHARS = 40
+
+
+def _shown(value: Any) -> str:
+    """``value`` for an error message, as its repr: whole if short, else its start and its length."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else f"{shown[:40]}... ({len(shown)} characters)"
 
 
 def _tokenize(text: str) -> list[tuple[str, Any, int]]:
@@ -42,11 +54,16 @@ def _tokenize(text: str) -> list[tuple[str, Any, int]]:
         match = _TOKEN.match(text, pos)
         if match is None:
             raise SpecError(
-                f"cannot read {text!r}: unexpected {text[pos]!r} at column {pos + 1}; write name(key=value, ...)"
+                f"cannot read {_shown(text)}: unexpected {text[pos]!r} at column {pos + 1}; write name(key=value, ...)"
             )
         kind = match.lastgroup
         raw = match.group()
         if kind == "number":
+            if len(raw) > MAX_NUMBER_CHARS:
+                raise SpecError(
+                    f"cannot read {_shown(text)}: the number at column {pos + 1} has over {MAX_NUMBER_CHARS} characters; "
+                    "write it in e-notation, e.g. 1e-300"
+                )
             value: Any = int(raw) if re.fullmatch(r"[+-]?\d+", raw) else float(raw)
             tokens.append(("value", value, pos))
         elif kind == "name":
@@ -60,6 +77,10 @@ def _tokenize(text: str) -> list[tuple[str, Any, int]]:
 
 class _Parser:
     def __init__(self, text: str):
+        if not isinstance(text, str):
+            raise SpecError(f"a spec is text such as 'adam' or 'ravine(angle=30)'; got {type(text).__name__}")
+        if len(text) > MAX_CHARS:
+            raise SpecError(f"cannot read {_shown(text)}: a spec has at most {MAX_CHARS} characters")
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
@@ -72,7 +93,7 @@ class _Parser:
         kind, raw, pos = self.peek
         found = "the end" if kind == "end" else repr(str(raw))
         return SpecError(
-            f"cannot read {self.text!r}: expected {expected} at column {pos + 1}, found {found}; "
+            f"cannot read {_shown(self.text)}: expected {expected} at column {pos + 1}, found {found}; "
             "write name(key=value, ...)"
         )
 
@@ -100,7 +121,7 @@ class _Parser:
                 self.take("=")
                 if key in kwargs:
                     raise SpecError(
-                        f"cannot read {self.text!r}: {key!r} is given twice (column {key_pos + 1}); give each key once"
+                        f"cannot read {_shown(self.text)}: {key!r} is given twice (column {key_pos + 1}); give each key once"
                     )
                 kwargs[key] = self.value()
                 if self.peek[0] == ",":
@@ -110,8 +131,8 @@ class _Parser:
             self.take(")")
         return name, kwargs
 
-    def value(self) -> Any:
-        kind, raw, _ = self.peek
+    def value(self, depth: int = 0) -> Any:
+        kind, raw, pos = self.peek
         if kind == "value":
             self.i += 1
             return raw
@@ -123,13 +144,17 @@ class _Parser:
             if lowered in _SIGNED_WORDS:
                 return _SIGNED_WORDS[lowered]
             if raw[0] in "+-":
-                raise SpecError(f"cannot read {self.text!r}: {raw!r} is not a number")
+                raise SpecError(f"cannot read {_shown(self.text)}: {raw!r} is not a number")
             return raw
         if kind in _CLOSE:
+            if depth >= MAX_DEPTH:
+                raise SpecError(
+                    f"cannot read {_shown(self.text)}: values are nested over {MAX_DEPTH} levels deep at column {pos + 1}"
+                )
             self.i += 1
             items = []
             while self.peek[0] != _CLOSE[kind]:
-                items.append(self.value())
+                items.append(self.value(depth + 1))
                 if self.peek[0] == ",":
                     self.take(",")
                 elif self.peek[0] != _CLOSE[kind]:
@@ -189,10 +214,12 @@ def parse_value(text: str) -> Any:
 
 def parse_assignment(text: str) -> tuple[str, Any]:
     """Parse ``NAME=VALUE`` (``-p betas=0.8,0.99``) into ``(name, value)``."""
+    if not isinstance(text, str):
+        raise SpecError(f"write NAME=VALUE, for example momentum=0.9; got {text!r}")
     name, sep, raw = text.partition("=")
     name = name.strip()
     if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z_0-9.]*", name):
-        raise SpecError(f"cannot read {text!r}: write NAME=VALUE, for example momentum=0.9")
+        raise SpecError(f"cannot read {_shown(text)}: write NAME=VALUE, for example momentum=0.9")
     return name, parse_value(raw)
 
 
@@ -209,21 +236,23 @@ def parse_point(text: str | tuple | list, dim: int | None = None) -> tuple[float
             items = parse_value(stripped) if stripped else ()
         except SpecError:
             raise SpecError(
-                f"cannot read start point {text!r}: write numbers separated by commas, e.g. --start=-5,-2"
+                f"cannot read start point {_shown(text)}: write numbers separated by commas, e.g. --start=-5,-2"
             ) from None
         items = items if isinstance(items, tuple) else (items,)
     else:
         items = tuple(text) if hasattr(text, "__iter__") else (text,)
     bad = [v for v in items if isinstance(v, bool) or not isinstance(v, numbers.Real)]
     if bad:
-        raise SpecError(f"cannot read start point {text!r}: write numbers separated by commas, e.g. --start=-5,-2")
+        raise SpecError(
+            f"cannot read start point {_shown(text)}: write numbers separated by commas, e.g. --start=-5,-2"
+        )
     point = tuple(float(v) for v in items)
     if not point or not all(math.isfinite(v) for v in point):
-        raise SpecError(f"start point {text!r} must be finite numbers, e.g. --start=-5,-2")
+        raise SpecError(f"start point {_shown(text)} must be finite numbers, e.g. --start=-5,-2")
     if dim is not None and len(point) != dim:
         example = "--start=3" if dim == 1 else "--start=" + ",".join(["1"] * dim)
         raise SpecError(
-            f"start point {text!r} has {len(point)} coordinates but the function is {dim}-D; e.g. {example}"
+            f"start point {_shown(text)} has {len(point)} coordinates but the function is {dim}-D; e.g. {example}"
         )
     return point
 

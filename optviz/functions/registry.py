@@ -167,9 +167,11 @@ def register(name: str, description: str = "") -> Callable[[Callable[..., TestFu
         @functools.lru_cache(maxsize=64)
         def build(**params: float) -> TestFunction:
             changed = {k: v for k, v in params.items() if v != defaults[k]}
-            return dataclasses.replace(
-                factory(**params), name=name, spec=short_spec(name, changed), params=params, description=description
-            )
+            spec = short_spec(name, changed)
+            with np.errstate(all="ignore"):  # extreme parameters are reported below, not warned about
+                fn = factory(**params)
+            _check_finite(spec, fn)
+            return dataclasses.replace(fn, name=name, spec=spec, params=params, description=description)
 
         @functools.wraps(factory)
         def make(*args: float, **kwargs: float) -> TestFunction:
@@ -181,11 +183,24 @@ def register(name: str, description: str = "") -> Callable[[Callable[..., TestFu
     return decorate
 
 
+def _check_finite(spec: str, fn: TestFunction) -> None:
+    """A function whose own start, window or minima leave the floats cannot be drawn or run."""
+    numbers_ = [*fn.start, *(v for pair in fn.window for v in pair)]
+    numbers_ += [v for m in fn.minima for v in (*m.point, m.value)]
+    if not all(math.isfinite(v) for v in numbers_):
+        raise HyperparameterError(
+            f"{spec}: its parameters are too extreme for float64 (its minima or window overflow); "
+            "use values nearer the defaults"
+        )
+
+
 def short_spec(name: str, changed: dict[str, float]) -> str:
     """``ravine(angle=30)``: the name with only the parameters that differ from their defaults."""
     if not changed:
         return name
-    text = ", ".join(f"{k}={int(v) if float(v).is_integer() else repr(float(v))}" for k, v in changed.items())
+    text = ", ".join(
+        f"{k}={int(v) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))}" for k, v in changed.items()
+    )
     return f"{name}({text})"
 
 

@@ -54,6 +54,8 @@ def hyper(name: str, value: Any) -> Hyper:
         raise HyperparameterError(f"{name}={value!r} must be a number, e.g. {name}=0.9")
     if isinstance(value, numbers.Real):
         return float(value)
+    if not isinstance(value, np.ndarray):  # per-run values come as arrays from run_batch; users give numbers
+        raise HyperparameterError(f"{name}={value!r} must be a number, e.g. {name}=0.9")
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -79,6 +81,8 @@ def check(ok: bool, message: str) -> None:
 def in_range(name: str, value: Hyper, low: float, high: float = math.inf, *, high_open: bool = False) -> Hyper:
     """Check ``low <= value <= high`` (``< high`` with ``high_open``) elementwise, NaN rejected."""
     array = np.asarray(value)
+    if not np.all(np.isfinite(array)):
+        raise HyperparameterError(f"invalid {name}: {_show(value)}; it must be a finite number")
     ok = np.all(array >= low) and (np.all(array < high) if high_open else np.all(array <= high))
     if not ok:
         bound = (
@@ -92,10 +96,10 @@ def in_range(name: str, value: Hyper, low: float, high: float = math.inf, *, hig
 
 def betas_pair(value: Any) -> tuple[Hyper, Hyper]:
     """``betas`` as a pair ``(beta1, beta2)``, each in [0, 1)."""
-    if isinstance(value, (str, bool, numbers.Real)) or value is None or len(value) != 2:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise HyperparameterError(f"betas={value!r} must be a pair, e.g. betas=(0.9, 0.999)")
-    beta1 = in_range("beta1 (betas[0])", hyper("betas", value[0]), 0.0, 1.0, high_open=True)
-    beta2 = in_range("beta2 (betas[1])", hyper("betas", value[1]), 0.0, 1.0, high_open=True)
+    beta1 = in_range("beta1 (betas[0])", hyper("betas[0]", value[0]), 0.0, 1.0, high_open=True)
+    beta2 = in_range("beta2 (betas[1])", hyper("betas[1]", value[1]), 0.0, 1.0, high_open=True)
     return beta1, beta2
 
 

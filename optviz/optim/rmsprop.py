@@ -39,7 +39,7 @@ def rmsprop(
         \end{aligned}
 
     Args:
-        alpha: smoothing constant (default: 0.99).
+        alpha: smoothing constant, in [0, 1] (default: 0.99).
         eps: added to the root (default: 1e-8).
         weight_decay: L2 penalty (default: 0).
         momentum: momentum factor (default: 0).
@@ -51,7 +51,8 @@ def rmsprop(
     .. note::
         Like torch, the root is taken before ``eps`` is added (TensorFlow swaps the two).
     """
-    alpha = in_range("alpha", hyper("alpha", alpha), 0.0)
+    # torch only asks alpha >= 0; above 1 the "average" grows without bound, so it is refused
+    alpha = in_range("alpha", hyper("alpha", alpha), 0.0, 1.0)
     eps = in_range("eps", hyper("eps", eps), 0.0)
     weight_decay = in_range("weight_decay", hyper("weight_decay", weight_decay), 0.0)
     momentum = in_range("momentum", hyper("momentum", momentum), 0.0)

@@ -65,10 +65,6 @@ class Checked:
                 exc.setting = name
                 raise
             object.__setattr__(self, name, checked[name])
-        self._derive()
-
-    def _derive(self) -> None:
-        """Values computed from the checked fields (override)."""
 
 
 def plain(check: Callable[[Any], Any]) -> Check:

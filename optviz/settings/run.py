@@ -101,14 +101,36 @@ def check_starts(fn: TestFunction, start: Any) -> np.ndarray:
     """Start points as an (M, D) float array: ``None`` (the function's own), one point (a sequence
     or a string ``"-5,-2"``), a list of points or an (M, D) array (e.g. a grid)."""
     if start is None:
-        return np.array([fn.start], dtype=float)
-    if isinstance(start, str):
-        return np.array([spec_parser.parse_point(start, fn.dim)])
+        points = np.array([fn.start], dtype=float)
+    elif isinstance(start, str):
+        points = np.array([spec_parser.parse_point(start, fn.dim)])
+    else:
+        points = _points(fn, start)
+    if not np.isfinite(points).all():
+        raise SpecError(f"start points must be finite numbers; got {points[~np.isfinite(points).all(1)][0].tolist()}")
+    if np.abs(points).max() > MAX_START:
+        raise SpecError(f"start point is implausibly far from the origin (> {MAX_START:g}); check its coordinates")
+    with np.errstate(all="ignore"):
+        loss = fn.f(points)
+    if not np.isfinite(loss).all():
+        first = int(np.argmin(np.isfinite(loss)))
+        point = ", ".join(f"{v:g}" for v in points[first])
+        raise SpecError(
+            f"{fn.spec} is not finite at the start ({point}): its loss overflows float64 there; "
+            "choose a start or parameters nearer the defaults"
+        )
+    return points
+
+
+def _points(fn: TestFunction, start: Any) -> np.ndarray:
+    """Points given as a sequence or an array, as (M, D) floats of the function's dimension."""
     try:
         array = np.asarray(start, dtype=float)
     except (TypeError, ValueError):
         array = None
-    if array is None or array.ndim > 2 or array.size == 0:
+    if array is not None and array.size == 0:
+        raise SpecError(f"no start point in {start!r}: give at least one, e.g. start=(-5, -2)")
+    if array is None or array.ndim > 2:
         points = np.array([spec_parser.parse_point(p, fn.dim) for p in start])  # raises the precise error
     elif array.ndim == 2:
         points = array
@@ -118,10 +140,6 @@ def check_starts(fn: TestFunction, start: Any) -> np.ndarray:
         points = array.reshape(1, -1)
     if points.shape[1] != fn.dim:
         spec_parser.parse_point(tuple(points[0]), fn.dim)  # raises the dimension error
-    if not np.isfinite(points).all():
-        raise SpecError(f"start points must be finite numbers; got {points[~np.isfinite(points).all(1)][0].tolist()}")
-    if np.abs(points).max() > MAX_START:
-        raise SpecError(f"start point is implausibly far from the origin (> {MAX_START:g}); check its coordinates")
     return points
 
 
@@ -187,13 +205,34 @@ def _check_run_lr(lr: Any, checked: Mapping[str, Any]) -> float:
     return opt.entry.lr if lr is None else check_lr(lr)
 
 
-def _check_schedule(schedule: Any, checked: Mapping[str, Any]) -> str | None:
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """A checked schedule: its text (``None`` for a constant lr) and the multiplier of each update."""
+
+    text: str | None
+    multipliers: np.ndarray = field(repr=False, compare=False)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, ScheduleSpec)
+            and self.text == other.text
+            and len(self.multipliers) == len(other.multipliers)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _check_schedule(schedule: Any, checked: Mapping[str, Any]) -> ScheduleSpec:
     from optviz import schedules
 
-    if schedule is None:
-        return None
-    schedules.parse(schedule, checked["steps"])
-    return schedule
+    steps = checked["steps"]
+    if isinstance(schedule, ScheduleSpec):
+        if len(schedule.multipliers) == steps:
+            return schedule
+        schedule = schedule.text
+    if schedule is not None and not isinstance(schedule, str):
+        raise SpecError(f"a schedule is a spec string such as cosine or 'step(step_size=10)'; got {schedule!r}")
+    return ScheduleSpec(schedule, schedules.multipliers(schedules.parse(schedule, steps), steps))
 
 
 def hyper_for(hyper: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -262,14 +301,10 @@ class RunSettings(Checked):
     batch_size: Any = setting(None, "Minibatch size (data losses: thermometer).", _check_batch_size, cli_type=int)
     seed: Any = setting(0, "Seed for noise and minibatches.", plain(_check_seed), cli_type=int)
 
-    #: (steps,) the schedule's multiplier of each update, computed once from ``schedule``
-    multipliers: np.ndarray = field(init=False, repr=False, compare=False)
-
-    def _derive(self) -> None:
-        from optviz import schedules
-
-        steps = self.steps
-        object.__setattr__(self, "multipliers", schedules.multipliers(schedules.parse(self.schedule, steps), steps))
+    @property
+    def multipliers(self) -> np.ndarray:
+        """(steps,) the schedule's multiplier of each update."""
+        return self.schedule.multipliers
 
     @property
     def label(self) -> str:
@@ -281,7 +316,7 @@ class RunSettings(Checked):
         return {
             "fn": self.fn.spec,
             "steps": self.steps,
-            "schedule": self.schedule,
+            "schedule": self.schedule.text,
             "clip_norm": self.clip_norm,
             "clip_value": self.clip_value,
             "noise": self.noise,
