@@ -31,7 +31,7 @@ import optviz
 from optviz.functions import TestFunction
 from optviz.functions import get as get_function
 from optviz.render import render
-from optviz.render.static import fill_cmap
+from optviz.render.contour import fill_cmap
 from optviz.render.style import Levels, contour_levels, frame_steps, plot_window
 from optviz.settings import default_dpi
 from optviz.themes import THEMES, run_colors
