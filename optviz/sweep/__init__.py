@@ -17,16 +17,23 @@ A config (every key but ``out`` is optional; ``fn`` and ``opt`` default to ravin
     render: {size: 800x450, panels: [loss], frames: 60}   # optviz.render.render's options
     out: "out/{fn}-start{start}.gif" # one file per figure, relative to this file's folder
 
-Lists given at the top level for ``fn``, ``opt`` and ``lr``, and every list under ``sweep:``, are
-*axes*; their product is expanded in the order fn, opt, lr, start, schedule, steps, noise,
-clip_norm, clip_value, batch_size, seed. Overlaid axes become the runs of one figure; every other
-axis gives one file per value. Template fields: ``{name}`` (the config's file name), ``{index}``
-(01, 02, ...) and the axes that are not overlaid.
+The run keys are the fields of :class:`~optviz.settings.RunSettings` and the ``render:`` keys
+those of :class:`~optviz.settings.DrawSettings`, with their defaults. Lists given at the top level
+for ``fn``, ``opt`` and ``lr``, and every list under ``sweep:``, are *axes*; their product is
+expanded in the order fn, opt, lr, start, schedule, steps, noise, clip_norm, clip_value,
+batch_size, seed (:data:`AXES`). Overlaid axes become the runs of one figure; every other axis
+gives one file per value. Template fields: ``{name}`` (the config's file name), ``{index}`` (01,
+02, ...) and the axes that are not overlaid.
 
-Everything is checked before anything runs: YAML syntax, unknown or repeated keys, types, every
-function, optimizer and schedule spec, start points, render options, template fields and output
-collisions. An error is one :class:`~optviz.errors.ConfigError` line ``FILE:LINE: KEY: message``.
-Configs load with a safe YAML loader: no tags, no code.
+Everything is checked before anything runs: YAML syntax, unknown or repeated keys, every run's
+settings and the render options (by making their records, so with the messages of the API and
+the command line), template fields and output collisions. An error is one
+:class:`~optviz.errors.ConfigError` line ``FILE:LINE: KEY: message``. Configs load with a safe
+YAML loader: no tags, no code.
+
+The modules: :mod:`~optviz.sweep.yaml_lines` reads YAML with lines, :mod:`~optviz.sweep.schema`
+is the config's shape (generated from the records), :mod:`~optviz.sweep.expand` turns it into a
+:class:`Plan` (:mod:`~optviz.sweep.plan`), :mod:`~optviz.sweep.runner` renders it.
 
 Examples:
     >>> plan = loads("fn: square\\nopt: gd\\nlr: [0.1, 0.2]\\nout: '{fn}-lr{lr}.png'\\n")
@@ -47,9 +54,9 @@ from pydantic import ValidationError
 
 from optviz.errors import ConfigError
 from optviz.sweep.expand import Expander
-from optviz.sweep.plan import AXES, FIELDS, Figure, Plan, Run
+from optviz.sweep.plan import Figure, Plan, Run
 from optviz.sweep.runner import Outcome, Result, execute, render_figure
-from optviz.sweep.schema import SweepConfig, pydantic_error
+from optviz.sweep.schema import AXES, FIELDS, SweepConfig, pydantic_error
 from optviz.sweep.yaml_lines import Errors, parse_yaml
 
 __all__ = [

@@ -6,40 +6,68 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: settings that can be swept, in the order of the product (``fn`` cannot be overlaid)
-AXES = ("fn", "opt", "lr", "start", "schedule", "steps", "noise", "clip_norm", "clip_value", "batch_size", "seed")
-#: fields of the ``out`` and ``render.title`` templates
-FIELDS = ("name", "index", *AXES)
+from optviz.settings import RunSettings
+from optviz.sweep.schema import AXES
 
 
 @dataclass(frozen=True)
 class Run:
-    """One optimizer run: :func:`optviz.run`'s arguments."""
+    """One optimizer run of a figure, with its checked :class:`~optviz.settings.RunSettings`.
 
-    fn: str
-    opt: str
-    lr: float | None
-    steps: int
-    start: tuple[float, ...] | None
-    schedule: str | None
-    clip_norm: float | None
-    clip_value: float | None
-    noise: float
-    batch_size: int | None
-    seed: int | None
+    Making a Run makes its record, so every check of the run has passed once it exists. The
+    checked settings read as attributes (``run.lr``, ``run.start``, ...; ``run.fn`` and
+    ``run.opt`` as spec strings), the legend text as ``run.label``.
+
+    Attributes:
+        given: the record's keyword arguments as the config writes them (plain values; ``start``
+            is one point).
+        hyper: the config's ``hyper:`` entries that apply to this run, ``adam.betas`` style keys
+            kept (as :func:`optviz.run` takes them).
+        settings: the record made from ``given``.
+    """
+
+    given: dict[str, Any] = field(hash=False)
     hyper: tuple[tuple[str, Any], ...] = ()
+    settings: RunSettings = field(init=False, repr=False, compare=False)
 
-    def kwargs(self) -> dict[str, Any]:
-        """The keyword arguments of :func:`optviz.run`."""
-        settings = {k: getattr(self, k) for k in AXES}
-        return {**settings, **dict(self.hyper)}
+    def __post_init__(self) -> None:
+        start = self.given.get("start")
+        # one point as a list of one: alone, (1, 2) on a 1-D function would be two starts
+        record = RunSettings(**{**self.given, "start": None if start is None else [start]})
+        object.__setattr__(self, "settings", record)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the record holds its parsed function, whose closures do not pickle: a worker process
+        # makes the record again from the plain values
+        return (type(self), (self.given, self.hyper))
+
+    @property
+    def fn(self) -> str:
+        """The function spec, e.g. ``ravine(angle=30)``."""
+        return self.settings.fn.spec
+
+    @property
+    def opt(self) -> str:
+        """The optimizer spec, e.g. ``sgd(momentum=0.5)``."""
+        return self.settings.opt.text
 
     @property
     def label(self) -> str:
-        """``adam, lr=0.1`` (the optimizer's default lr shows as ``lr=default``)."""
-        if "lr=" in self.opt.replace(" ", ""):
-            return self.opt
-        return f"{self.opt}, lr={'default' if self.lr is None else f'{self.lr:g}'}"
+        """Legend text: ``adam, lr=0.1`` (see :attr:`optviz.settings.RunSettings.label`)."""
+        return self.settings.label
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`optviz.run` that make this run."""
+        return {**{k: v for k, v in self.given.items() if k != "hyper"}, **dict(self.hyper)}
+
+
+def _checked(name: str) -> property:
+    return property(lambda run: getattr(run.settings, name), doc=f"The run's checked ``{name}``.")
+
+
+for _axis in AXES:  # run.lr, run.steps, ...: the record's other fields
+    if not hasattr(Run, _axis):
+        setattr(Run, _axis, _checked(_axis))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from optviz.errors import OptvizError
-from optviz.sweep.plan import AXES, Figure, Run, value_text
+from optviz.sweep.plan import Figure, Run, value_text
+from optviz.sweep.schema import AXES
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,10 @@ def render_figure(figure: Figure) -> Result:
     _busy = True
     try:
         from optviz import api, render
+        from optviz.settings import check_starts
 
-        trajs = [api.run(**run.kwargs()) for run in figure.runs]
+        # each run from its checked record (the worker made it again when the figure arrived)
+        trajs = [api.run_settings([run.settings], check_starts(run.settings.fn, run.start))[0] for run in figure.runs]
         render.render(trajs, figure.fn, figure.out, **figure.render)
         return Result(
             figure.out,
@@ -84,9 +87,11 @@ def render_figure(figure: Figure) -> Result:
 
 
 def _row_label(traj: Any, run: Run, figure: Figure) -> str:
-    """The run's legend name, plus the overlaid settings other than opt and lr that tell it apart."""
-    differ = [a for a in AXES[3:] if len({getattr(r, a) for r in figure.runs}) > 1]
-    return ", ".join([traj.label, *(f"{a}={value_text(a, getattr(run, a))}" for a in differ)])
+    """The run's legend name, plus the overlaid settings other than opt and lr that tell it apart
+    (as the config writes them)."""
+    others = [a for a in AXES if a not in ("fn", "opt", "lr")]
+    differ = [a for a in others if len({value_text(a, r.given[a]) for r in figure.runs}) > 1]
+    return ", ".join([traj.label, *(f"{a}={value_text(a, run.given[a])}" for a in differ)])
 
 
 def execute(figures: Sequence[Figure], jobs: int = 1, on_result: Callable[[Result], None] | None = None) -> Outcome:

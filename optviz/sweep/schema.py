@@ -1,14 +1,35 @@
-"""The schema of a sweep config (pydantic), and its errors as one line each."""
+"""The schema of a sweep config, generated from the records, and its errors as one line each.
+
+The run keys (top level and under ``sweep:``) are :class:`~optviz.settings.RunSettings`' fields and
+the ``render:`` keys :class:`~optviz.settings.DrawSettings`' fields, so a field added to a record is
+a key here with no edit. The schema checks the shape of the YAML only (which keys, one value or a
+list); the records check the values, with the messages every entry point gives.
+"""
 
 from __future__ import annotations
 
 import difflib
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
 from optviz.errors import ConfigError
+from optviz.settings import DrawSettings, RunSettings, settings_of
 from optviz.sweep.yaml_lines import Errors
+
+__all__ = ["AXES", "FIELDS", "RUN_DEFAULTS", "RenderConfig", "SweepAxes", "SweepConfig", "pydantic_error"]
+
+#: the fields of a run and their defaults; a config gives them as top-level keys
+RUN_DEFAULTS = {name: default for name, (default, _) in settings_of(RunSettings).items()}
+#: the product's order, which numbers the files ({index}); fields added to RunSettings come last
+_ORDER = ("fn", "opt", "lr", "start", "schedule", "steps", "noise", "clip_norm", "clip_value", "batch_size", "seed")
+#: settings that can be swept, in the order of the product (``fn`` cannot be overlaid); ``hyper:``
+#: is no axis but a mapping for every optimizer (or, as ``adam.betas``, one)
+AXES = tuple(
+    sorted((f for f in RUN_DEFAULTS if f != "hyper"), key=lambda f: _ORDER.index(f) if f in _ORDER else len(_ORDER))
+)
+#: fields of the ``out`` and ``render.title`` templates
+FIELDS = ("name", "index", *AXES)
 
 
 def _as_list(value: Any) -> Any:
@@ -20,79 +41,59 @@ def _as_list_or_empty(value: Any) -> Any:
 
 
 Text = Annotated[str, Field(min_length=1)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Steps = Annotated[int, Field(ge=1, le=1_000_000)]
-Whole = Annotated[int, Field(ge=0)]
-Batch = Annotated[int, Field(ge=1)]
-Point = Annotated[list[Annotated[float, Field(allow_inf_nan=False)]], BeforeValidator(_as_list), Field(min_length=1)]
+#: a list of at least one value (an axis under ``sweep:``)
+Many = Annotated[list[Any], Field(min_length=1)]
+#: one value or a list of them (an axis at the top level)
+OneOrMany = Annotated[list[Any], BeforeValidator(_as_list), Field(min_length=1)]
+
+#: The YAML shape of the keys whose shape is not "one value" (Any: the record checks it). Fields
+#: the command line repeats (``Setting.many``) are one value or a list at the top level.
+YAML_TYPES: dict[str, Any] = {
+    # a list of functions makes a file each
+    "fn": OneOrMany,
+    # a mapping of hyperparameters: {momentum: 0.9}, or {adam.betas: [0.8, 0.99]} for one optimizer
+    "hyper": dict[str, Any] | None,
+    # parse_panels takes a comma string or a list of names; a number would not even iterate
+    "panels": Annotated[list[str], BeforeValidator(_as_list)] | None,
+}
 
 
-def _many(item: Any) -> Any:
-    """A list of at least one ``item``."""
-    return Annotated[list[item], Field(min_length=1)]
-
-
-def _one_or_many(item: Any) -> Any:
-    """One ``item`` or a list of them (an axis)."""
-    return Annotated[list[item], BeforeValidator(_as_list), Field(min_length=1)]
+def _yaml_type(name: str, many: bool) -> Any:
+    return YAML_TYPES.get(name, OneOrMany if many else Any)
 
 
 class _Strict(BaseModel):
     # strict: YAML already types its values, so "20" is not silently 20 and true is not 1.0
+    # (the values the records take are Any here: their checks are as strict)
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
-class RenderConfig(_Strict):
-    """The ``render:`` block: :func:`optviz.render.render`'s options (checked by ``check_options``)."""
-
-    panels: Annotated[list[str], BeforeValidator(_as_list)] | None = ["loss"]
-    view: str = "contour"
-    size: Any = "16:9"
-    theme: str = "light"
-    dpi: float | None = None
-    frames: int = 100
-    fps: float = 10
-    hold: float = 1.5
-    title: str | None = None
+def _model(name: str, doc: str, **fields: Any) -> type[BaseModel]:
+    """A strict model of ``fields`` (``name=(type, default)``)."""
+    return create_model(name, __base__=_Strict, __doc__=doc, __module__=__name__, **fields)
 
 
-class SweepAxes(_Strict):
-    """The ``sweep:`` block: lists whose Cartesian product is expanded."""
-
-    fn: _many(Text) | None = None
-    opt: _many(Any) | None = None
-    lr: _many(Positive) | None = None
-    start: _many(Point) | None = None
-    schedule: _many(Text | None) | None = None
-    steps: _many(Steps) | None = None
-    noise: _many(NonNegative) | None = None
-    clip_norm: _many(Positive | None) | None = None
-    clip_value: _many(Positive | None) | None = None
-    batch_size: _many(Batch | None) | None = None
-    seed: _many(Whole | None) | None = None
-
-
-class SweepConfig(_Strict):
-    """A whole config file (see the module docstring)."""
-
-    description: str | None = None
-    fn: _one_or_many(Text) = ["ravine"]
-    opt: _one_or_many(Any) = ["gd"]
-    lr: _one_or_many(Positive) | None = None
-    steps: Steps = 50
-    start: Any = None
-    schedule: Text | None = None
-    clip_norm: Positive | None = None
-    clip_value: Positive | None = None
-    noise: NonNegative = 0.0
-    batch_size: Batch | None = None
-    seed: Whole | None = 0
-    hyper: dict[str, Any] = Field(default_factory=dict)
-    sweep: SweepAxes | None = None
-    overlay: Annotated[list[str], BeforeValidator(_as_list_or_empty)] = Field(default_factory=list)
-    out: Text
-    render: RenderConfig = Field(default_factory=RenderConfig)
+# a key that is not given (not in model_fields_set) takes the record's default, so None here
+RenderConfig = _model(
+    "RenderConfig",
+    "The ``render:`` block: :class:`~optviz.settings.DrawSettings`' fields.",
+    **{name: (_yaml_type(name, False), None) for name in settings_of(DrawSettings)},
+)
+SweepAxes = _model(
+    "SweepAxes",
+    "The ``sweep:`` block: lists whose Cartesian product is expanded.",
+    **{name: (Many, None) for name in AXES},  # null is no list
+)
+SweepConfig = _model(
+    "SweepConfig",
+    "A whole config file (see :mod:`optviz.sweep`).",
+    description=(str | None, None),
+    **{name: (_yaml_type(name, setting.many), None) for name, (_, setting) in settings_of(RunSettings).items()},
+    sweep=(SweepAxes | None, None),
+    overlay=(Annotated[list[str], BeforeValidator(_as_list_or_empty)], Field(default_factory=list)),
+    out=(Text, ...),
+    render=(RenderConfig, Field(default_factory=RenderConfig)),
+)
 
 
 def _unknown_key(loc: list[Any]) -> str:
