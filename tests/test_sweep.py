@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from optviz import sweep
 from optviz.cli import app
 from optviz.errors import ConfigError, OptvizError
+from optviz.settings import DrawSettings, RunSettings, settings_of
 
 runner = CliRunner()
 TINY = "render: {size: 160x90, dpi: 30, frames: 4}\n"
@@ -315,6 +316,99 @@ def test_yaml_conveniences():
 def test_lesson_line_comes_from_the_first_comment():
     assert sweep.loads("# momentum damps the zig-zag\nout: a.png\n").lesson == "momentum damps the zig-zag"
     assert sweep.loads("description: words\nout: a.png\n").lesson == "words"
+
+
+# ------------------------------------------------------------------- one field, every entry point
+
+#: a value each record refuses (the sweep must give the record's own message, at the key's line)
+RUN_BAD = {
+    "fn": "nonsense",
+    "hyper": {"1x": 1},
+    "opt": "nonsense",
+    "lr": -1,
+    "steps": 0,
+    "start": [1, 2, 3],
+    "schedule": "nonsense",
+    "clip_norm": -1,
+    "clip_value": -1,
+    "noise": -1,
+    "batch_size": 2,  # ravine has no samples
+    "seed": -1,
+}
+DRAW_BAD = {
+    "panels": "nonsense",
+    "view": "nonsense",
+    "size": "nonsense",
+    "theme": "nonsense",
+    "dpi": -1,
+    "frames": 1,
+    "fps": 0,
+    "hold": -1,
+    "title": 5,
+}
+
+
+def as_yaml(value):
+    """A record's default as YAML writes it."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def record_message(record, name, value):
+    with pytest.raises(OptvizError) as info:
+        record(**{name: value})
+    assert info.value.setting == name
+    return str(info.value)
+
+
+def sweep_message(text):
+    with pytest.raises(ConfigError) as info:
+        sweep.loads(textwrap.dedent(text), source="c.yaml")
+    return str(info.value)
+
+
+def test_the_schema_is_made_from_the_records():
+    from optviz.sweep.schema import RenderConfig, SweepAxes, SweepConfig
+
+    assert list(RenderConfig.model_fields) == list(settings_of(DrawSettings))
+    assert set(settings_of(RunSettings)) <= set(SweepConfig.model_fields)
+    assert set(SweepAxes.model_fields) == set(sweep.AXES) == set(settings_of(RunSettings)) - {"hyper"}
+    assert set(RUN_BAD) == set(settings_of(RunSettings)) and set(DRAW_BAD) == set(settings_of(DrawSettings))
+
+
+@pytest.mark.parametrize("name", list(settings_of(RunSettings)))
+def test_every_run_field_is_a_key_checked_by_its_record(name):
+    default = settings_of(RunSettings)[name][0]
+    plan = sweep.loads(yaml.safe_dump({name: as_yaml(default), "out": "a.png"}))
+    assert plan.figures[0].runs[0].settings == RunSettings()
+    message = record_message(RunSettings, name, RUN_BAD[name])
+    top = yaml.safe_dump({name: RUN_BAD[name]})
+    assert sweep_message(f"out: '{{index}}.png'\n# the lesson\n{top}") == f"c.yaml:3: {name}: {message}"
+    if name in sweep.AXES:  # the same value as the second item of an axis
+        axis = yaml.safe_dump([as_yaml(default), RUN_BAD[name]], default_flow_style=True)
+        text = f"out: '{{index}}.png'\nsweep:\n  {name}: {axis}"
+        assert sweep_message(text) == f"c.yaml:3: sweep.{name}[1]: {message}"
+
+
+@pytest.mark.parametrize("name", list(settings_of(DrawSettings)))
+def test_every_draw_field_is_a_render_key_checked_by_its_record(name):
+    default = as_yaml(settings_of(DrawSettings)[name][0])
+    plan = sweep.loads(yaml.safe_dump({"render": {name: default}, "out": "a.png"}))
+    assert plan.figures[0].render == {name: default}
+    message = record_message(DrawSettings, name, DRAW_BAD[name])
+    bad = yaml.safe_dump(DRAW_BAD[name], default_flow_style=True).removesuffix("\n...\n").strip()
+    text = f"out: a.png\nrender:\n  # how it is drawn\n  {name}: {bad}\n"
+    assert sweep_message(text) == f"c.yaml:4: render.{name}: {message}"
+
+
+def test_runs_carry_their_records_and_cross_to_worker_processes():
+    import pickle
+
+    plan = sweep.loads("fn: square\nopt: [adam, 'sgd(lr=0.2)']\nstart: 3\noverlay: opt\nout: a.png\n")
+    adam, sgd = plan.figures[0].runs
+    assert (adam.label, sgd.label) == ("adam, lr=0.001", "sgd(lr=0.2)")  # the default lr is the optimizer's
+    assert adam.settings.fn.dim == 1 and adam.start == (3.0,)
+    copy = pickle.loads(pickle.dumps(adam))  # the record is made again on the other side
+    assert copy == adam and copy.settings == adam.settings and copy.label == adam.label
 
 
 # ------------------------------------------------------------------------------------ properties
