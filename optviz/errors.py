@@ -12,6 +12,7 @@ from collections.abc import Iterable
 __all__ = [
     "ConfigError",
     "HyperparameterError",
+    "LoadError",
     "OptvizError",
     "OutputError",
     "SpecError",
@@ -41,6 +42,10 @@ class HyperparameterError(OptvizError):
 
 class ConfigError(OptvizError):
     """A sweep config that does not load or validate."""
+
+
+class LoadError(OptvizError):
+    """A file that is not a trajectory optviz wrote (unreadable, corrupt, or of another schema)."""
 
 
 class OutputError(OptvizError):

@@ -19,6 +19,7 @@ import io
 import json
 import math
 import os
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from optviz.errors import OptvizError, OutputError
+from optviz.errors import LoadError, OptvizError, OutputError
 
 __all__ = ["EXPORT_SUFFIXES", "Trajectory", "TrajectoryBatch", "load", "save"]
 
@@ -54,6 +55,11 @@ class Trajectory:
     lr: Array
     diverged_at: int | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        problem = _shape_problem(self.points, self.loss, self.grad_norm, self.lr, self.diverged_at, self.settings)
+        if problem:
+            raise OptvizError(f"not a trajectory: {problem}")
 
     @property
     def diverged(self) -> bool:
@@ -152,6 +158,29 @@ class TrajectoryBatch:
         return self.points[np.arange(len(self)), last]
 
 
+def _shape_problem(points: Any, loss: Any, grad_norm: Any, lr: Any, diverged_at: Any, settings: Any) -> str | None:
+    """What is wrong with these as a trajectory's fields, or ``None``: points (K+1, D) with
+    K+1 >= 1 and D in 1..2, loss and grad_norm (K+1,), lr (K,), diverged_at an int >= 1 or None,
+    settings a mapping."""
+    arrays = {"points": points, "loss": loss, "grad_norm": grad_norm, "lr": lr}
+    for name, value in arrays.items():
+        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+            return f"{name} must be a float array, got {type(value).__name__}"
+    if points.ndim != 2 or not 1 <= points.shape[1] <= 2 or len(points) < 1:
+        return f"points must be (K+1, D) with at least the start and D = 1 or 2, got shape {points.shape}"
+    n = len(points)
+    for name, value, length in (("loss", loss, n), ("grad_norm", grad_norm, n), ("lr", lr, n - 1)):
+        if value.shape != (length,):
+            return f"{name} must have shape ({length},) for {n} points, got {value.shape}"
+    if diverged_at is not None and (
+        isinstance(diverged_at, bool) or not isinstance(diverged_at, (int, np.integer)) or diverged_at < 1
+    ):
+        return f"diverged_at must be a step >= 1 or null, got {diverged_at!r}"
+    if not isinstance(settings, dict):
+        return f"settings must be a mapping, got {type(settings).__name__}"
+    return None
+
+
 # ------------------------------------------------------------------------------------------ export
 
 
@@ -211,8 +240,9 @@ def save(traj: Trajectory, path: str | os.PathLike) -> Path:
     from optviz.output import atomic_path, check_output
 
     path = check_output(path, EXPORT_SUFFIXES, "export")
+    suffix = path.suffix.lower()
     with atomic_path(path) as tmp:
-        if path.suffix == ".npz":
+        if suffix == ".npz":
             with open(tmp, "wb") as fh:
                 np.savez(
                     fh,
@@ -224,53 +254,89 @@ def save(traj: Trajectory, path: str | os.PathLike) -> Path:
                     settings=np.array(json.dumps(_jsonable(traj.settings))),
                 )
         else:
-            text = _csv_text(traj) if path.suffix == ".csv" else _json_text(traj)
+            text = _csv_text(traj) if suffix == ".csv" else _json_text(traj)
             tmp.write_text(text)
     return path
 
 
 def load(path: str | os.PathLike) -> Trajectory:
-    """Read a trajectory written by :func:`save`."""
+    """Read a trajectory written by :func:`save`, checking its schema.
+
+    Raises:
+        LoadError: the file cannot be read, is corrupt, or is not an optviz trajectory.
+        OutputError: the suffix is not one of ``.csv``, ``.json``, ``.npz``.
+    """
     path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise OutputError(f"cannot load {str(path)!r}: unknown suffix; use one of {', '.join(EXPORT_SUFFIXES)}")
     try:
-        if path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as data:
-                at = int(data["diverged_at"])
-                return Trajectory(
-                    data["points"],
-                    data["loss"],
-                    data["grad_norm"],
-                    data["lr"],
-                    None if at < 0 else at,
-                    json.loads(str(data["settings"])),
-                )
-        text = path.read_text()
-        if path.suffix == ".json":
-            doc = json.loads(text)
-
-            def arr(key: str) -> Array:
-                return np.array(doc[key], dtype=float)
-
-            return Trajectory(
-                arr("points"), arr("loss"), arr("grad_norm"), arr("lr"), doc["diverged_at"], doc["settings"]
-            )
-        if path.suffix == ".csv":
-            first, _, body = text.partition("\n")
-            meta = json.loads(first.removeprefix("# optviz trajectory "))
-            rows = list(csv.reader(io.StringIO(body)))
-            header, rows = rows[0], rows[1:]
-            dim = len(header) - 4
-            table = np.array([[float(v) if v else np.nan for v in row] for row in rows], dtype=float)
-            return Trajectory(
-                table[:, 1 : 1 + dim],
-                table[:, 1 + dim],
-                table[:, 2 + dim],
-                table[:-1, 3 + dim],
-                meta["diverged_at"],
-                meta["settings"],
-            )
-    except (OSError, KeyError, ValueError, IndexError) as exc:
-        raise OptvizError(
+        fields = _read_npz(path) if suffix == ".npz" else _read_text(path.read_text(encoding="utf-8"), suffix)
+        return Trajectory(*fields)
+    except LoadError as exc:
+        raise LoadError(
             f"cannot load trajectory {str(path)!r}: {exc}; give a file written by optviz --export"
         ) from None
-    raise OutputError(f"cannot load {str(path)!r}: unknown suffix; use one of {', '.join(EXPORT_SUFFIXES)}")
+    except (
+        OSError,
+        UnicodeDecodeError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        EOFError,
+        zipfile.BadZipFile,
+    ) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+        message = f"cannot load trajectory {str(path)!r}: {reason}; give a file written by optviz --export"
+        raise LoadError(" ".join(message.split())) from None
+
+
+def _read_npz(path: Path) -> tuple[Any, ...]:
+    with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:  # closed even when corrupt
+        missing = {"points", "loss", "grad_norm", "lr", "diverged_at", "settings"} - set(data.files)
+        if missing:
+            raise LoadError(f"no {', '.join(sorted(missing))} in the archive")
+        at = int(data["diverged_at"])
+        arrays = [np.asarray(data[key], dtype=float) for key in ("points", "loss", "grad_norm", "lr")]
+        return (*arrays, None if at < 0 else at, _settings(json.loads(str(data["settings"]))))
+
+
+def _read_text(text: str, suffix: str) -> tuple[Any, ...]:
+    if suffix == ".json":
+        doc = json.loads(text)
+        if not isinstance(doc, dict) or doc.get("format") != "optviz-trajectory":
+            raise LoadError('not an optviz trajectory (no "format": "optviz-trajectory")')
+        arrays = [np.array(doc[key], dtype=float) for key in ("points", "loss", "grad_norm", "lr")]
+        return (*arrays, doc["diverged_at"], _settings(doc["settings"]))
+    first, _, body = text.partition("\n")
+    if not first.startswith("# optviz trajectory "):
+        raise LoadError("its first line is not '# optviz trajectory {...}'")
+    meta = json.loads(first.removeprefix("# optviz trajectory "))
+    rows = list(csv.reader(io.StringIO(body)))
+    if not rows:
+        raise LoadError("no header line")
+    header, rows = rows[0], rows[1:]
+    dim = len(header) - 4
+    expected = ["step", *(f"x{i + 1}" for i in range(dim)), "loss", "grad_norm", "lr"]
+    if header != expected or dim not in (1, 2):
+        raise LoadError(f"the header is {','.join(header)!r}, not step,x1[,x2],loss,grad_norm,lr")
+    if not rows or any(len(row) != len(header) for row in rows):
+        raise LoadError(f"every row needs {len(header)} values")
+    table = np.array([[float(v) if v else np.nan for v in row] for row in rows], dtype=float)
+    if not isinstance(meta, dict):
+        raise LoadError("its first line holds no settings")
+    return (
+        table[:, 1 : 1 + dim],
+        table[:, 1 + dim],
+        table[:, 2 + dim],
+        table[:-1, 3 + dim],
+        meta.get("diverged_at"),
+        _settings(meta.get("settings")),
+    )
+
+
+def _settings(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise LoadError(f"settings must be a mapping, got {type(value).__name__}")
+    return value

@@ -302,7 +302,8 @@ def test_step_axis_ends_where_the_runs_end():
 
 
 def test_run_that_diverges_at_once_still_renders(tmp_path):
-    traj = optviz.Trajectory(np.zeros((0, 2)), np.zeros(0), np.zeros(0), np.zeros(0), 0, {"opt": "gd", "lr": 1e9})
+    """Only the start is finite (a run cannot diverge at step 0: its start is checked)."""
+    traj = optviz.Trajectory(np.full((1, 2), -5.0), np.ones(1), np.ones(1), np.zeros(0), 1, {"opt": "gd", "lr": 1e9})
     good = optviz.run("ravine", "gd", lr=0.4, steps=5)
     assert render([good, traj], "ravine", tmp_path / "a.gif", size=SMALL).exists()
 
