@@ -116,6 +116,8 @@ def check_target(
         settings = dataclasses.replace(settings, **options)
     if settings.view == "surface" and fn.dim != 2:
         raise OutputError(f"--view surface needs a 2-D function; {fn.name} is {fn.dim}-D, use --view contour")
+    if not isinstance(out, (str, os.PathLike)):
+        raise OutputError(f"out={out!r} must be a file name such as 'ravine.png' or 'ravine.gif'")
     path = Path(out)
     if path.suffix.lower() == ".mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
         raise OutputError(f"{path.name}: MP4 needs imageio-ffmpeg; pip install 'optviz[mp4]', or write a .gif")

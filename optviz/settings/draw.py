@@ -90,6 +90,8 @@ def parse_panels(panels: str | Iterable[str] | None) -> tuple[str, ...]:
     """``"loss,grad_norm"`` or a list -> a tuple of panel names; ``"none"``, ``""`` or ``None`` -> no panels."""
     if panels is None:
         return ()
+    if not isinstance(panels, (str, list, tuple)):
+        raise OutputError(f"panels={panels!r} must be a comma list of {', '.join(PANELS)}, or none")
     items = panels.split(",") if isinstance(panels, str) else list(panels)
     names = [str(p).strip().lower().replace("-", "_") for p in items]
     names = [p for p in names if p and p != "none"]
