@@ -95,7 +95,7 @@ def check_target(
     """Check an output path and the drawing settings for ``fn`` before any work is done.
 
     The CLI calls this before running the optimizers, so a typo in ``--out`` or ``--size`` costs
-    nothing. Creates the output folder if needed.
+    nothing. Creates nothing: folders are made when the file is written.
 
     Args:
         out: the output file.
