@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping
@@ -139,7 +140,7 @@ def _points(fn: TestFunction, start: Any) -> np.ndarray:
     else:
         points = array.reshape(1, -1)
     if points.shape[1] != fn.dim:
-        spec_parser.parse_point(tuple(points[0]), fn.dim)  # raises the dimension error
+        spec_parser.parse_point(tuple(points[0].tolist()), fn.dim)  # raises the dimension error
     return points
 
 
@@ -200,9 +201,10 @@ def _check_opt(opt: Any, checked: Mapping[str, Any]) -> OptimizerSpec:
 
 def _check_run_lr(lr: Any, checked: Mapping[str, Any]) -> float:
     opt = checked["opt"]
+    given = None if lr is None else check_lr(lr)
     if opt.lr is not None:  # the spec names its own lr: that is the run's
         return opt.lr
-    return opt.entry.lr if lr is None else check_lr(lr)
+    return opt.entry.lr if given is None else given
 
 
 @dataclass(frozen=True)
@@ -223,8 +225,6 @@ class ScheduleSpec:
 
 
 def _check_schedule(schedule: Any, checked: Mapping[str, Any]) -> ScheduleSpec:
-    from optviz import schedules
-
     steps = checked["steps"]
     if isinstance(schedule, ScheduleSpec):
         if len(schedule.multipliers) == steps:
@@ -232,7 +232,17 @@ def _check_schedule(schedule: Any, checked: Mapping[str, Any]) -> ScheduleSpec:
         schedule = schedule.text
     if schedule is not None and not isinstance(schedule, str):
         raise SpecError(f"a schedule is a spec string such as cosine or 'step(step_size=10)'; got {schedule!r}")
-    return ScheduleSpec(schedule, schedules.multipliers(schedules.parse(schedule, steps), steps))
+    return ScheduleSpec(schedule, _multipliers(schedule, steps))
+
+
+@functools.lru_cache(maxsize=256)
+def _multipliers(schedule: str | None, steps: int) -> np.ndarray:
+    """One read-only array per schedule and length, shared by every run that uses it."""
+    from optviz import schedules
+
+    values = schedules.multipliers(schedules.parse(schedule, steps), steps)
+    values.flags.writeable = False
+    return values
 
 
 def hyper_for(hyper: Mapping[str, Any], name: str) -> dict[str, Any]:
