@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
-__all__ = ["app", "console", "err_console", "fmt", "slug", "user_errors"]
+__all__ = ["app", "console", "err_console", "fmt", "plain", "slug", "user_errors", "visible"]
 
 app = typer.Typer(
     name="optviz",
@@ -34,7 +35,8 @@ def user_errors() -> Iterator[None]:
     except OptvizError as exc:
         if _state["debug"]:
             raise
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # the message quotes user text (names, specs, paths): never parse it as markup
+        err_console.print("[bold red]error:[/]", plain(exc), highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     except KeyboardInterrupt:
         # files are written under temporary names, so nothing partial is left behind
@@ -66,6 +68,23 @@ def _main(
       optviz list functions
     """
     _state["debug"] = debug
+
+
+# C0 controls, DEL, C1 controls, and the Unicode line and paragraph separators
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def visible(text: object) -> str:
+    """``str(text)`` with each control character written as its escape (``\\x1b``, ``\\r``), so a
+    name or path cannot start a terminal escape sequence, move the cursor or ring the bell."""
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], str(text))
+
+
+def plain(text: object, style: str = "") -> Text:
+    """User text (a name, spec, label, path or an error quoting one) for rich: a :class:`~rich.text.Text`,
+    which is never parsed as markup, so ``[/x]`` or ``[red]`` print as themselves. Print it next to
+    optviz's own markup: ``console.print("[bold red]error:[/]", plain(exc))``."""
+    return Text(visible(text), style=style)
 
 
 def slug(text: str) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from optviz.cli.app import app, console, err_console, fmt, user_errors
+from optviz.cli.app import app, console, err_console, fmt, plain, user_errors
 
 __all__ = ["gallery_command", "sweep_command"]
 
@@ -81,7 +81,10 @@ def _plan_table(figures: Any) -> Table:
     for figure in figures:
         steps = sorted({run.steps for run in figure.runs})
         table.add_row(
-            str(figure.out), figure.fn, "; ".join(run.label for run in figure.runs), ", ".join(map(str, steps))
+            plain(figure.out),
+            plain(figure.fn),
+            plain("; ".join(run.label for run in figure.runs)),
+            ", ".join(map(str, steps)),
         )
     return table
 
@@ -95,14 +98,19 @@ def _report(outcome: Any, total: int) -> None:
     table.add_column("diverged", justify="right")
     for result in outcome.results:
         if not result.ok:
-            table.add_row(str(result.out), "[red]failed[/]", "—", "—")
+            table.add_row(plain(result.out), "[red]failed[/]", "—", "—")
         for i, (label, loss, at) in enumerate(result.rows):
             table.add_row(
-                str(result.out) if i == 0 else "", label, fmt(loss), "—" if at is None else f"[red]step {at}[/]"
+                plain(result.out) if i == 0 else "",
+                plain(label),
+                fmt(loss),
+                "—" if at is None else f"[red]step {at}[/]",
             )
     console.print(table)
     for result in outcome.failures:
-        err_console.print(f"[bold red]failed:[/] {result.out}: {result.error}", highlight=False, soft_wrap=True)
+        err_console.print(
+            "[bold red]failed:[/]", plain(f"{result.out}: {result.error}"), highlight=False, soft_wrap=True
+        )
     if outcome.interrupted:
         err_console.print(
             f"[yellow]interrupted:[/] kept the {len(outcome.results) - len(outcome.failures)} finished file(s); "
@@ -144,5 +152,6 @@ def gallery_command(
         figures = [figure for lesson in chosen for figure in lesson.plan.figures]
         outcome = _execute(figures, jobs)
         if not outcome.interrupted:
-            console.print(f"wrote {write_readme(lessons, out)} ({total_size(lessons) / 1e6:.1f} MB of pictures)")
+            readme = write_readme(lessons, out)
+            console.print("wrote", plain(readme), f"({total_size(lessons) / 1e6:.1f} MB of pictures)")
     _report(outcome, len(figures))

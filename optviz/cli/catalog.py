@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from optviz.cli.app import app, console, slug, user_errors
+from optviz.cli.app import app, console, plain, slug, user_errors
 
 __all__ = ["list_command", "show_command"]
 
@@ -69,22 +69,25 @@ def show_command(
             from optviz.render import preview
 
             path = preview(function, out or Path(f"{slug(function.spec)}.png"), size=size, theme=theme, view=view)
-            console.print(f"wrote {path}")
+            console.print("wrote", plain(path))
 
 
 def _function_table(fn: Any, defaults: dict[str, float]) -> Table:
-    table = Table(title=f"{fn.spec}: {fn.description}", title_justify="left", show_header=False)
+    table = Table(
+        title=plain(f"{fn.spec}: {fn.description}", style="table.title"), title_justify="left", show_header=False
+    )
     table.add_column("what", style="bold", no_wrap=True)
     table.add_column("value")
     params = ", ".join(
         f"{k}={v:g}" + ("" if v == defaults[k] else f" (default {defaults[k]:g})") for k, v in fn.params.items()
     )
     window = " × ".join(f"[{lo:g}, {hi:g}]" for lo, hi in fn.window)
-    table.add_row("formula", f"f({', '.join(fn.labels)}) = {fn.formula}")
-    table.add_row("parameters", params or "none")
+    # names, formulas and the window's [lo, hi] are text, never markup
+    table.add_row("formula", plain(f"f({', '.join(fn.labels)}) = {fn.formula}"))
+    table.add_row("parameters", plain(params or "none"))
     table.add_row("dimension", str(fn.dim))
     table.add_row("start", ", ".join(f"{v:g}" for v in fn.start))
-    table.add_row("window", window)
+    table.add_row("window", plain(window))
     for m in fn.minima:
         point = ", ".join(f"{v:.6f}" for v in m.point)
         table.add_row(f"{m.kind} {'point' if m.kind == 'saddle' else 'minimum'}", f"({point})  f = {m.value:.6g}")
@@ -106,10 +109,10 @@ def _list_table(what: ListWhat) -> Table:
             params = ", ".join(f"{k}={v:g}" for k, v in defaults(name).items()) or "—"
             minima = sum(m.kind != "saddle" for m in fn.minima)
             table.add_row(
-                f"[bold]{name}[/]",
-                params,
+                plain(name, style="bold"),
+                plain(params),
                 str(fn.dim),
-                fn.formula,
+                plain(fn.formula),
                 str(tuple(fn.start)),
                 str(minima) if minima else "none",
             )
@@ -125,7 +128,13 @@ def _list_table(what: ListWhat) -> Table:
             table.add_column(column)
         for entry in OPTIMIZERS.values():
             options = ", ".join(f"{k}={v}" for k, v in entry.defaults.items() if k != "lr")
-            table.add_row(f"[bold]{entry.name}[/]", entry.torch_name, f"{entry.lr:g}", options, entry.description)
+            table.add_row(
+                plain(entry.name, style="bold"),
+                plain(entry.torch_name),
+                f"{entry.lr:g}",
+                plain(options),
+                plain(entry.description),
+            )
         return table
     from optviz.schedules import SCHEDULES
 
@@ -133,5 +142,5 @@ def _list_table(what: ListWhat) -> Table:
     for column in ("name", "example", "multiplier"):
         table.add_column(column)
     for name, entry in SCHEDULES.items():
-        table.add_row(f"[bold]{name}[/]", entry.example, entry.description)
+        table.add_row(plain(name, style="bold"), plain(entry.example), plain(entry.description))
     return table

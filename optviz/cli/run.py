@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from optviz.cli.app import app, console, err_console, fmt, slug, user_errors
+from optviz.cli.app import app, console, err_console, fmt, plain, slug, user_errors
 
 __all__ = ["run_command", "run_table"]
 
@@ -34,7 +34,7 @@ def run_table(batch: Any, fn: Any) -> Table:
     from rich import box
 
     table = Table(
-        title=f"{fn.spec}: {len(batch)} run{'s' * (len(batch) != 1)}",
+        title=plain(f"{fn.spec}: {len(batch)} run{'s' * (len(batch) != 1)}", style="table.title"),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -60,7 +60,7 @@ def run_table(batch: Any, fn: Any) -> Table:
         distance = float(fn.nearest_minimum_distance(traj.final)) if len(traj.points) else float("nan")
         diverged = f"[red]step {traj.diverged_at}[/]" if traj.diverged else "—"
         table.add_row(
-            traj.settings["opt"],
+            plain(traj.settings["opt"]),
             f"{traj.settings['lr']:g}",
             f"({point})",
             fmt(traj.final_loss if len(traj.loss) else float("nan")),
@@ -184,15 +184,16 @@ def run_command(**options: Any) -> None:
         for traj in batch:
             if traj.diverged:
                 err_console.print(
-                    f"[yellow]warning:[/] {traj.label} diverged at step {traj.diverged_at}; "
-                    "try a smaller --lr or --clip-norm",
+                    "[yellow]warning:[/]",
+                    plain(traj.label),
+                    f"diverged at step {traj.diverged_at}; try a smaller --lr or --clip-norm",
                     highlight=False,
                 )
         if export is not None:
             for path in _export(batch, export):
-                console.print(f"wrote {path}")
+                console.print("wrote", plain(path))
         if out is not None:
-            console.print(f"wrote {render.render(batch, function, out, drawing)}")
+            console.print("wrote", plain(render.render(batch, function, out, drawing)))
 
 
 def _export(batch: Any, export: Path) -> list[Path]:
