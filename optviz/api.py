@@ -16,7 +16,7 @@ from optviz.functions import TestFunction
 from optviz.settings import MAX_STEPS, RunSettings, check_starts, check_targets, hyper_for
 from optviz.trajectory import Trajectory, TrajectoryBatch
 
-__all__ = ["MAX_STEPS", "expand", "run", "run_batch", "run_settings"]
+__all__ = ["MAX_STEPS", "check_budget", "expand", "run", "run_batch", "run_settings"]
 
 
 def run(
@@ -110,6 +110,10 @@ def run_batch(
 
     The other arguments are :func:`run`'s. Runs come out in the order opt × lr × start.
 
+    Raises:
+        HyperparameterError: the paths would take over :data:`~optviz.engine.MAX_RECORD_BYTES`
+            (4 GB; about ``(steps + 1) × runs × (D + 2) × 8`` bytes), before anything is allocated.
+
     Examples:
         >>> import numpy as np
         >>> grid = np.stack(np.meshgrid(np.linspace(-2, 2, 5), np.linspace(-2, 2, 5)), -1).reshape(-1, 2)
@@ -161,12 +165,19 @@ def expand(
 
 def run_settings(runs: Sequence[RunSettings], starts: np.ndarray) -> TrajectoryBatch:
     """Run every :class:`RunSettings` from every start point; runs that share an update rule advance
-    as one (N, D) array. ``runs`` must agree on everything but ``opt``, ``hyper`` and ``lr``."""
+    as one (N, D) array. ``runs`` must agree on everything but ``opt``, ``hyper`` and ``lr``.
+
+    Raises:
+        HyperparameterError: the recorded paths would take over
+            :data:`~optviz.engine.MAX_RECORD_BYTES` (checked before anything is allocated).
+    """
     first = runs[0]
     n_starts, n_runs = len(starts), len(runs) * len(starts)
-    results = []
-    for members, stepper, lr_hyper in _groups(runs, n_starts):
-        paths = engine.simulate(
+    groups = _group_members(runs)
+    check_budget(first.steps, [len(members) * n_starts for members in groups.values()], starts.shape[1])
+    paths = None
+    for members, stepper, lr_hyper in _groups(runs, groups, n_starts):
+        group = engine.simulate(
             first.fn,
             stepper,
             np.tile(starts, (len(members), 1)),
@@ -178,11 +189,12 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray) -> TrajectoryB
             batch_size=first.batch_size,
             seed=first.seed,
         )
-        results.append((np.concatenate([np.arange(m * n_starts, (m + 1) * n_starts) for m in members]), paths))
-    if len(results) == 1:
-        paths = results[0][1]  # one update rule: the engine's arrays as they are, no copy
-    else:
-        paths = _gather(results, n_runs)
+        if len(groups) == 1:
+            paths = group  # one update rule: the engine's arrays as they are, no copy
+        else:  # each group's runs put in their places as soon as it is done, then dropped
+            rows = np.concatenate([np.arange(m * n_starts, (m + 1) * n_starts) for m in members])
+            paths = _place(paths, rows, group, n_runs)
+        del group
     # time-major arrays seen run-major through transposed views (no copy)
     return TrajectoryBatch(
         paths.points.transpose(2, 0, 1),
@@ -196,25 +208,61 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray) -> TrajectoryB
     )
 
 
-def _gather(results: list[tuple[np.ndarray, engine.Paths]], n_runs: int) -> engine.Paths:
-    """Put each group's runs back in their places in the batch."""
-    first = results[0][1]
-    points = np.empty((*first.points.shape[:2], n_runs))
-    loss, grad_norm = np.empty((len(points), n_runs)), np.empty((len(points), n_runs))
-    diverged_at = np.empty(n_runs, dtype=int)
-    for rows, paths in results:
-        points[:, :, rows], loss[:, rows], grad_norm[:, rows] = paths.points, paths.loss, paths.grad_norm
-        diverged_at[rows] = paths.diverged_at
-    return engine.Paths(points, loss, grad_norm, diverged_at)
+def check_budget(steps: int, group_sizes: Sequence[int], dim: int) -> None:
+    """Refuse a batch whose recorded paths would take over :data:`~optviz.engine.MAX_RECORD_BYTES`:
+    each group's arrays, plus the whole batch's when several groups are put together.
+
+    Examples:
+        >>> check_budget(1_000_000, [500], 2)
+        Traceback (most recent call last):
+        ...
+        optviz.errors.HyperparameterError: 500 runs of 1000000 steps would record 16.0 GB of paths (about 35 s); the limit is 4.0 GB: use at most 249991 steps (--steps) with 500 runs, or at most 124 runs of 1000000 steps
+    """
+    n_runs = sum(group_sizes)
+    # the batch, and while several groups are put in it, the largest group's own arrays
+    held = n_runs + (max(group_sizes) if len(group_sizes) > 1 else 0)
+    nbytes = engine.record_bytes(steps, held, dim)
+    if nbytes <= engine.MAX_RECORD_BYTES:
+        return
+    per_step = engine.record_bytes(1, held, dim) - engine.record_bytes(0, held, dim)
+    fit_steps = min(steps - 1, (engine.MAX_RECORD_BYTES - engine.record_bytes(0, held, dim)) // per_step)
+    fit_runs = int(n_runs * engine.MAX_RECORD_BYTES / nbytes)
+    fixes = [f"at most {fit_steps} steps (--steps) with {n_runs} runs"] if fit_steps >= 1 else []
+    if fit_runs:
+        fixes.append(f"at most {fit_runs} runs of {steps} steps")
+    seconds = sum(engine.simulate_seconds(steps, size) for size in group_sizes)
+    engine.check_budget(
+        nbytes,
+        seconds,
+        f"{n_runs} run{'s' * (n_runs != 1)} of {steps} steps",
+        "use " + (", or ".join(fixes) or "fewer runs"),
+    )
 
 
-def _groups(runs: Sequence[RunSettings], n_starts: int):
-    """Split runs into groups that share one update rule (same optimizer and flags); numbers
-    that differ across a group's runs become per-run arrays. Yields (member indices, stepper, lr)."""
+def _place(paths: engine.Paths | None, rows: np.ndarray, group: engine.Paths, n_runs: int) -> engine.Paths:
+    """Put a group's runs in their places in the batch (made on the first group)."""
+    if paths is None:
+        steps, dim = group.points.shape[:2]
+        paths = engine.Paths(
+            np.empty((steps, dim, n_runs)), np.empty((steps, n_runs)), np.empty((steps, n_runs)), np.empty(n_runs, int)
+        )
+    paths.points[:, :, rows], paths.loss[:, rows], paths.grad_norm[:, rows] = group.points, group.loss, group.grad_norm
+    paths.diverged_at[rows] = group.diverged_at
+    return paths
+
+
+def _group_members(runs: Sequence[RunSettings]) -> dict[tuple, list[int]]:
+    """The runs that share one update rule (same optimizer and flags), by that rule."""
     groups: dict[tuple, list[int]] = {}
     for i, run in enumerate(runs):
         flags = tuple(sorted((k, v) for k, v in run.opt.options.items() if isinstance(v, bool)))
         groups.setdefault((run.opt.entry.name, flags), []).append(i)
+    return groups
+
+
+def _groups(runs: Sequence[RunSettings], groups: dict[tuple, list[int]], n_starts: int):
+    """Each group's update rule: numbers that differ across a group's runs become per-run arrays.
+    Yields (member indices, stepper, lr)."""
     for (_, flags), members in groups.items():
         entry = runs[members[0]].opt.entry
         keys = {k for i in members for k, v in runs[i].opt.options.items() if not isinstance(v, bool)}

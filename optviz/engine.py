@@ -15,14 +15,92 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optviz.errors import HyperparameterError
 from optviz.functions import TestFunction
 from optviz.optim.base import Hyper, Stepper
 
-__all__ = ["Paths", "clip_by_norm", "clip_by_value", "row_norm", "simulate"]
+__all__ = [
+    "MAX_RECORD_BYTES",
+    "Paths",
+    "check_budget",
+    "clip_by_norm",
+    "clip_by_value",
+    "describe_bytes",
+    "describe_seconds",
+    "record_bytes",
+    "row_norm",
+    "simulate",
+    "simulate_seconds",
+]
 
 Array = np.ndarray
 #: how many recorded coordinates to evaluate (loss, gradient norm) at once: cache-sized blocks
 _BLOCK_VALUES = 1 << 16
+
+
+# ------------------------------------------------------------------------------------------ budget
+
+#: The most memory the recorded paths of one command may take: one call of
+#: :func:`optviz.run_batch` (one ``optviz run``), or a whole sweep with its runs added up. Past it
+#: the command is refused before anything is allocated, with the estimate and a fix.
+MAX_RECORD_BYTES = 4_000_000_000
+#: values per run and coordinate alive besides the recorded path: parameters, gradient, the
+#: optimizer's state and the temporaries of one update
+_LIVE_VALUES = 16
+#: seconds of one update of :func:`simulate` whatever the number of runs, and per run on top
+#: (measured on a 2-CPU machine: one run takes 1e5 to 2e5 updates a second, a batch 2e7 to 6e7
+#: run-steps a second); estimates only, said as "about"
+STEP_SECONDS = 1e-5
+RUN_STEP_SECONDS = 5e-8
+
+
+def record_bytes(steps: int, n_runs: int, dim: int) -> int:
+    """Bytes :func:`simulate` allocates for ``n_runs`` runs of ``steps`` updates in ``dim``-D: the
+    recorded points, loss and gradient norm, ``(K+1)·N·(D+2)`` float64, plus the live state.
+
+    Examples:
+        >>> record_bytes(1_000_000, 500, 2) / 1e9  # --lr 500 times, --steps 1000000
+        16.000144
+    """
+    return 8 * n_runs * ((steps + 1) * (dim + 2) + _LIVE_VALUES * dim)
+
+
+def simulate_seconds(steps: int, n_runs: int) -> float:
+    """About how long :func:`simulate` takes for ``n_runs`` runs advanced together."""
+    return steps * (STEP_SECONDS + n_runs * RUN_STEP_SECONDS)
+
+
+def check_budget(nbytes: int, seconds: float, what: str, fix: str) -> None:
+    """Refuse work whose recorded paths would take over :data:`MAX_RECORD_BYTES`.
+
+    Raises:
+        HyperparameterError: one line: ``{what} would record 16 GB of paths (about 1 min); the
+            limit is 4 GB: {fix}``.
+    """
+    if nbytes > MAX_RECORD_BYTES:
+        raise HyperparameterError(
+            f"{what} would record {describe_bytes(nbytes)} of paths (about {describe_seconds(seconds)}); "
+            f"the limit is {describe_bytes(MAX_RECORD_BYTES)}: {fix}"
+        )
+
+
+def describe_bytes(nbytes: float) -> str:
+    """``16.0 GB``, ``512 MB`` (powers of 1000, as disks and ``free -h`` on most systems say)."""
+    if nbytes >= 1e9:
+        return f"{nbytes / 1e9:.1f} GB"
+    return f"{max(nbytes, 1e6) / 1e6:.0f} MB"
+
+
+def describe_seconds(seconds: float) -> str:
+    """``3 s``, ``41 min``, ``2.5 h``."""
+    if seconds < 60:
+        return f"{max(seconds, 1):.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+# ------------------------------------------------------------------------------------------ engine
 
 
 def clip_by_value(grad: Array, clip_value: float) -> Array:
