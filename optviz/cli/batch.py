@@ -22,6 +22,10 @@ def sweep_command(
         Path | None,
         typer.Option("--out-dir", help="Folder for relative output paths (default: the config's folder)."),
     ] = None,
+    allow_outside: Annotated[
+        bool,
+        typer.Option("--allow-outside", help="Let out: write outside the output folder (../, absolute paths, ~)."),
+    ] = False,
 ) -> None:
     """Render a YAML sweep of functions × optimizers × learning rates.
 
@@ -39,7 +43,7 @@ def sweep_command(
         from optviz.sweep import load
 
         _check_jobs(jobs)
-        plan = load(config, out_dir)
+        plan = load(config, out_dir, allow_outside=allow_outside)
         if dry_run:
             console.print(_plan_table(plan.figures))
             return
@@ -52,6 +56,13 @@ def _check_jobs(jobs: int) -> None:
 
     if jobs < 1:
         raise HyperparameterError(f"--jobs {jobs} must be 1 or more, e.g. --jobs 2")
+    from optviz.sweep import cpu_count
+
+    if jobs > cpu_count():  # optviz.sweep.execute runs at most one process per CPU
+        err_console.print(
+            f"note: --jobs {jobs} is more than the {cpu_count()} CPUs here; rendering {cpu_count()} at a time",
+            highlight=False,
+        )
 
 
 def _execute(figures: Any, jobs: int) -> Any:
@@ -130,7 +141,7 @@ def gallery_command(
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Files rendered in parallel (processes).")] = 1,
     configs: Annotated[Path, typer.Option("--configs", help="Folder of lesson configs.")] = Path("configs"),
-    out: Annotated[Path, typer.Option("--out", help="Gallery folder; its README.md is rewritten.")] = Path("gallery"),
+    out: Annotated[Path, typer.Option("--out", help="Gallery folder; rewrites its optviz README.")] = Path("gallery"),
 ) -> None:
     """Render the lesson configs into the gallery folder and write its README.md.
 

@@ -15,7 +15,7 @@ A config (every key but ``out`` is optional; ``fn`` and ``opt`` default to ravin
       start: [[-5, -2], [4, 1]]
     overlay: lr                      # axes drawn together in one figure (default: none)
     render: {size: 800x450, panels: [loss], frames: 60}   # optviz.render.render's options
-    out: "out/{fn}-start{start}.gif" # one file per figure, relative to this file's folder
+    out: "out/{fn}-start{start}.gif" # one file per figure, inside this file's folder (or --out-dir)
 
 The run keys are the fields of :class:`~optviz.settings.RunSettings` and the ``render:`` keys
 those of :class:`~optviz.settings.DrawSettings`, with their defaults. Lists given at the top level
@@ -27,7 +27,9 @@ gives one file per value. Template fields: ``{name}`` (the config's file name), 
 
 Everything is checked before anything runs: YAML syntax, unknown or repeated keys, every run's
 settings and the render options (by making their records, so with the messages of the API and
-the command line), template fields and output collisions. An error is one
+the command line), template fields, output collisions, outputs that would land outside the
+output folder (``../x.png``, ``/tmp/x.png``, ``~/x.png``: allowed with ``--allow-outside``) and the
+memory the runs would record (:data:`optviz.engine.MAX_RECORD_BYTES` for the whole sweep). An error is one
 :class:`~optviz.errors.ConfigError` line ``FILE:LINE: KEY: message``. Configs load with a safe
 YAML loader: no tags, no code.
 
@@ -48,14 +50,17 @@ Examples:
 from __future__ import annotations
 
 import os
+import stat
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from optviz.errors import ConfigError
+from optviz.sweep import runner
 from optviz.sweep.expand import Expander
 from optviz.sweep.plan import Figure, Plan, Run
-from optviz.sweep.runner import Outcome, Result, execute, render_figure
+from optviz.sweep.runner import Outcome, Result, render_figure
 from optviz.sweep.schema import AXES, FIELDS, SweepConfig, pydantic_error
 from optviz.sweep.yaml_lines import Errors, parse_yaml
 
@@ -67,6 +72,7 @@ __all__ = [
     "Plan",
     "Result",
     "Run",
+    "cpu_count",
     "execute",
     "load",
     "loads",
@@ -77,12 +83,14 @@ __all__ = [
 MAX_CONFIG_BYTES = 1_000_000
 
 
-def load(path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> Plan:
+def load(path: str | os.PathLike, out_dir: str | os.PathLike | None = None, *, allow_outside: bool = False) -> Plan:
     """Read and check a sweep config file.
 
     Args:
-        path: the YAML file.
+        path: the YAML file (a regular file, or a pipe such as ``<(make-config)``); at most
+            :data:`MAX_CONFIG_BYTES` are read, whatever the file claims its size is.
         out_dir: folder that relative output paths start from (default: the config's folder).
+        allow_outside: let ``out`` write outside that folder (``../x.png``, ``/tmp/x.png``, ``~/x.png``).
 
     Returns:
         The :class:`Plan`; nothing has been run, written or created.
@@ -93,24 +101,60 @@ def load(path: str | os.PathLike, out_dir: str | os.PathLike | None = None) -> P
     """
     path = Path(path)
     source = str(path)
+    text = _read_config(path, source)
+    base = Path(out_dir) if out_dir is not None else path.parent
+    return loads(text, source=source, base_dir=base, name=path.stem, allow_outside=allow_outside)
+
+
+def _read_config(path: Path, source: str) -> str:
+    """The text of a config: a regular file or a pipe, read up to one byte past the limit (a size
+    the file system reports is not trusted: /proc files say 0, a pipe or a device has none)."""
     try:
-        if path.is_dir():
+        kind = _kind(path.stat().st_mode)
+        if kind == "folder":
             raise ConfigError(f"{source} is a folder; give a .yaml config file")
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{source} is over {MAX_CONFIG_BYTES // 1000} kB; a config is a short text file")
-        text = path.read_text(encoding="utf-8")
+        if kind is not None:
+            raise ConfigError(f"{source} is {kind}, not a file; give a .yaml config file")
+        with open(path, "rb") as fh:
+            if _kind(os.fstat(fh.fileno()).st_mode) is not None:  # replaced since the check
+                raise ConfigError(f"{source} is not a regular file; give a .yaml config file")
+            data = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"{source}: no such config file") from None
+    except OSError as exc:
+        raise ConfigError(f"{source}: cannot read it: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{source} is over {MAX_CONFIG_BYTES // 1000} kB; a config is a short text file")
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{source}: not UTF-8 text; save the config as UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(f"{source}: cannot read it: {exc.strerror}") from None
-    base = Path(out_dir) if out_dir is not None else path.parent
-    return loads(text, source=source, base_dir=base, name=path.stem)
 
 
-def loads(text: str, *, source: str = "<config>", base_dir: str | os.PathLike = ".", name: str = "config") -> Plan:
-    """Check a config given as text (:func:`load` reads files); ``name`` fills ``{name}``."""
+def _kind(mode: int) -> str | None:
+    """What a file that is not a config is (``None`` for a regular file or a pipe, which are read)."""
+    if stat.S_ISREG(mode) or stat.S_ISFIFO(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+
+
+def loads(
+    text: str,
+    *,
+    source: str = "<config>",
+    base_dir: str | os.PathLike = ".",
+    name: str = "config",
+    allow_outside: bool = False,
+) -> Plan:
+    """Check a config given as text (:func:`load` reads files); ``name`` fills ``{name}``.
+
+    Outputs must stay inside ``base_dir`` (symbolic links resolved) unless ``allow_outside``.
+    The recorded paths of all the runs together must fit :data:`optviz.engine.MAX_RECORD_BYTES`.
+    """
     if len(text) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{source} is over {MAX_CONFIG_BYTES // 1000} kB; a config is a short text file")
     doc = parse_yaml(text, source)
@@ -121,8 +165,26 @@ def loads(text: str, *, source: str = "<config>", base_dir: str | os.PathLike = 
         raise pydantic_error(errors, exc) from None
     except RecursionError:
         raise errors([], "a YAML alias refers to itself") from None
-    figures = Expander(config, doc, errors, Path(base_dir), name).figures()
+    figures = Expander(config, doc, errors, Path(base_dir), name, allow_outside=allow_outside).figures()
     return Plan(source, name, tuple(figures), _first_comment(text) or config.description or "", config.description)
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def execute(figures: Sequence[Figure], jobs: int = 1, on_result: Callable[[Result], None] | None = None) -> Outcome:
+    """Render every figure, ``jobs`` at a time (at most :func:`cpu_count`; more would only compete
+    for the same CPUs and memory) in worker processes, in this process for 1.
+
+    Ctrl-C stops the sweep: renders in flight are abandoned (their temporary files removed),
+    finished files stay, and the outcome says ``interrupted``.
+    """
+    return runner.execute(figures, min(jobs, cpu_count()), on_result)
 
 
 def _first_comment(text: str) -> str:

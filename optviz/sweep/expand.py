@@ -18,15 +18,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optviz import engine
 from optviz import spec as spec_parser
 from optviz.errors import ConfigError, OptvizError, UnknownNameError
-from optviz.settings import DrawSettings, check_targets, hyper_for
+from optviz.settings import DrawSettings, check_targets, hyper_for, settings_of
 from optviz.sweep.plan import Figure, Run, value_text
 from optviz.sweep.schema import AXES, FIELDS, RUN_DEFAULTS, SweepConfig
 from optviz.sweep.yaml_lines import Errors, locate
 
 MAX_OUTPUTS = 1_000
 MAX_RUNS = 10_000
+#: about how long drawing takes: a figure, and each frame of an animation (measured at 1280x720)
+RENDER_FIGURE_SECONDS = 0.3
+RENDER_FRAME_SECONDS = 0.008
+_DEFAULT_FRAMES = settings_of(DrawSettings)["frames"][0]
 
 
 @dataclass(frozen=True)
@@ -42,12 +47,15 @@ class Expander:
     """Turns a validated config into figures, checking what the schema cannot, each error blamed
     on the line that is wrong."""
 
-    def __init__(self, config: SweepConfig, doc: dict, errors: Errors, base_dir: Path, name: str):
+    def __init__(
+        self, config: SweepConfig, doc: dict, errors: Errors, base_dir: Path, name: str, *, allow_outside: bool = False
+    ):
         self.config = config
         self.doc = doc
         self.errors = errors
         self.base_dir = base_dir
         self.name = name
+        self.allow_outside = allow_outside
 
     def figures(self) -> list[Figure]:
         axes = self._axes()
@@ -68,6 +76,8 @@ class Expander:
             names = {"name": self.name, "index": f"{index:02d}", **{a: _slug(v.text) for a, v in fixed.items()}}
             out = Path(template.format(**names)).expanduser()
             out = out if out.is_absolute() else self.base_dir / out
+            if not self.allow_outside:
+                self._check_inside(out)
             if out in made:
                 raise self._collision(out, made[out], key)
             made[out] = key
@@ -82,6 +92,7 @@ class Expander:
             )
             figure_runs = tuple(runs[tuple(at[a] for a in AXES)] for at in drawn)
             figures.append(Figure(out, fixed["fn"].value, figure_runs, options, key))
+        self._check_budget(figures)
         return figures
 
     # -- axes
@@ -266,6 +277,46 @@ class Expander:
             if suffix == ".mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
                 raise self.errors(path, "MP4 needs imageio-ffmpeg; pip install 'optviz[mp4]', or write a .gif")
         return text
+
+    def _check_inside(self, out: Path) -> None:
+        """An output must land inside the output folder, symbolic links resolved (``../x.png``,
+        ``/tmp/x.png`` and ``~/x.png`` do not), unless the user allowed it."""
+        root, target = self.base_dir.resolve(), out.resolve()
+        if not target.is_relative_to(root):
+            raise self.errors(
+                ["out"],
+                f"{self.config.out!r} writes {str(target)!r}, outside the output folder {str(root)!r}; "
+                "give a path inside it, or pass --allow-outside (allow_outside=True) to write there",
+            )
+
+    # -- the budget
+
+    def _check_budget(self, figures: list[Figure]) -> None:
+        """Refuse a sweep whose runs would record more than :data:`optviz.engine.MAX_RECORD_BYTES`
+        in all, with the estimate of its memory and time (at --jobs 1) and a fix; blamed on
+        ``steps``."""
+        nbytes, seconds, steps = 0, 0.0, set()
+        for figure in figures:
+            animated = figure.out.suffix.lower() in (".gif", ".mp4")
+            longest = max(run.settings.steps for run in figure.runs)
+            frames = min(figure.render.get("frames") or _DEFAULT_FRAMES, longest + 1) if animated else 1
+            seconds += RENDER_FIGURE_SECONDS + frames * RENDER_FRAME_SECONDS
+            for run in figure.runs:
+                nbytes += engine.record_bytes(run.settings.steps, 1, run.settings.fn.dim)
+                seconds += engine.simulate_seconds(run.settings.steps, 1)
+                steps.add(run.settings.steps)
+        n_runs = sum(len(figure.runs) for figure in figures)
+        if len(steps) == 1 and (fit := int(steps.pop() * engine.MAX_RECORD_BYTES / nbytes)) >= 1:
+            fix = f"use at most {fit} steps, or fewer runs"
+        else:
+            fix = "use fewer steps or fewer runs"
+        where = (
+            ["sweep", "steps"] if "steps" in (self.doc.get("sweep") or {}) else ["steps"] if "steps" in self.doc else []
+        )
+        try:
+            engine.check_budget(nbytes, seconds, f"the sweep's {n_runs} run{'s' * (n_runs != 1)}", fix)
+        except OptvizError as exc:
+            raise self.errors(where, str(exc)) from None
 
     def _collision(self, out: Path, first: tuple, second: tuple) -> ConfigError:
         differ = [a for a, v in second if dict(first).get(a) != v]
