@@ -12,11 +12,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from optviz.errors import ConfigError, UnknownNameError
+from optviz.errors import ConfigError, OutputError, UnknownNameError
 from optviz.output import atomic_path
 from optviz.sweep import Plan, load
 
-__all__ = ["MADE_WITH", "Lesson", "plan_gallery", "select", "total_size", "write_readme"]
+__all__ = ["MADE_WITH", "MARKER", "Lesson", "check_readme", "plan_gallery", "select", "total_size", "write_readme"]
+
+#: the first line of the README optviz writes: a README without it is not optviz's to replace
+MARKER = "<!-- made by optviz gallery, which rewrites this file -->"
+#: words of the README optviz wrote before it had the marker, and how much of a README is read to find them
+_LEGACY_WORDS = "`optviz gallery` remakes them all."
+_README_HEAD = 4096
 
 #: The library versions the committed ``gallery/`` was rendered with
 #: (:func:`optviz.render.reproducible.library_versions`). Other versions may move pixels (FreeType's
@@ -48,6 +54,7 @@ def plan_gallery(configs: Path, out_dir: Path) -> list[Lesson]:
     paths = sorted(configs.glob("*.yaml"))
     if not paths:
         raise ConfigError(f"no .yaml configs in {str(configs)!r}; give the lessons' folder with --configs")
+    check_readme(Path(out_dir) / "README.md")  # before anything is rendered
     lessons = [Lesson(path, load(path, out_dir)) for path in paths]
     owner: dict[Path, Path] = {}
     for lesson in lessons:
@@ -89,11 +96,14 @@ def write_readme(lessons: list[Lesson], out_dir: Path) -> Path:
     holds the gallery (the checkout's top folder for ``gallery/``). So the README depends only on
     where the configs sit beside the gallery, not on the folder ``optviz gallery`` ran in nor on
     absolute paths: the same layout rendered anywhere gives the same bytes.
+
+    Its first line is :data:`MARKER`; a README without it is not replaced (:func:`check_readme`).
     """
     out_dir = Path(out_dir)
     top = Path(os.path.abspath(out_dir)).parent
     configs = lessons[0].config.parent
     lines = [
+        MARKER,
         "# optviz gallery",
         "",
         "The lessons of the deep-learning optimization chapter, one config each in "
@@ -116,10 +126,41 @@ def write_readme(lessons: list[Lesson], out_dir: Path) -> Path:
         command = f"optviz sweep {_link(lesson.config, top)} --out-dir {_link(out_dir, top)}"
         lines += ["```bash", command, "```", ""]
     path = out_dir / "README.md"
+    check_readme(path)
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         tmp.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def check_readme(path: Path) -> None:
+    """Refuse to replace a ``README.md`` that optviz did not write (``gallery --out .`` would
+    otherwise replace a project's README): one whose first line is not :data:`MARKER`.
+
+    A README of optviz from before the marker (its heading and its sentence on remaking the
+    gallery) counts as optviz's.
+
+    Raises:
+        OutputError: one line naming the file and the fix.
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    fix = "move it away, or give --out a folder of its own"
+    if path.is_symlink() or not path.is_file():
+        raise OutputError(f"{str(path)!r} is not a file optviz wrote (a link or a special file); {fix}")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_README_HEAD).decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise OutputError(f"cannot read {str(path)!r} to check it was made by optviz: {exc.strerror}; {fix}") from None
+    first = head.split("\n", 1)[0].strip()
+    legacy = first == "# optviz gallery" and _LEGACY_WORDS in head
+    if first != MARKER and not legacy:
+        raise OutputError(
+            f"{str(path)!r} was not written by optviz gallery (its first line is not {MARKER}), "
+            f"so it is not replaced; {fix}"
+        )
 
 
 def _link(target: Path, start: Path) -> str:
