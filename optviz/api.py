@@ -13,10 +13,13 @@ from optviz import engine
 from optviz import spec as spec_parser
 from optviz.errors import SpecError
 from optviz.functions import TestFunction
-from optviz.settings import MAX_STEPS, RunSettings, check_starts, check_targets, hyper_for
+from optviz.settings import MAX_STEPS, RunSettings, check_starts, check_targets, hyper_for, settings_of
 from optviz.trajectory import Trajectory, TrajectoryBatch
 
 __all__ = ["MAX_STEPS", "check_budget", "expand", "run", "run_batch", "run_settings"]
+
+#: fields that run() and run_batch() take as their own arguments (or, for hyper, as **options)
+_PER_RUN = ("fn", "opt", "lr", "steps", "start", "hyper")
 
 
 def run(
@@ -25,14 +28,7 @@ def run(
     lr: float | None = None,
     steps: int = 50,
     start: Any = None,
-    *,
-    schedule: str | None = None,
-    clip_norm: float | None = None,
-    clip_value: float | None = None,
-    noise: float = 0.0,
-    batch_size: int | None = None,
-    seed: int | None = 0,
-    **hyper: Any,
+    **options: Any,
 ) -> Trajectory:
     """Run one optimizer on one function and return its trajectory.
 
@@ -42,14 +38,12 @@ def run(
         lr: learning rate, unless the spec gives one (default: torch's default for the optimizer).
         steps: number of updates (default: 50).
         start: start point (default: the function's own), a sequence or a string ``"-5,-2"``.
-        schedule: ``"step(step_size=10, gamma=0.5)"``, ``"exponential(gamma=0.95)"``,
-            ``"cosine"``, ``"warmup(steps=5)"`` or ``"warmup(steps=5)+cosine"``.
-        clip_norm: torch's ``clip_grad_norm_`` max norm.
-        clip_value: torch's ``clip_grad_value_`` clip value (applied before ``clip_norm``).
-        noise: standard deviation of Gaussian noise added to the gradient.
-        batch_size: minibatch size for data losses (``thermometer``).
-        seed: seeds the noise and the minibatches (same seed, same path).
-        **hyper: optimizer hyperparameters with torch's names (``momentum=0.9``, ``betas=(0.8, 0.99)``).
+        **options: any other field of :class:`~optviz.settings.RunSettings`: ``schedule``
+            (``"cosine"``, ``"step(step_size=10, gamma=0.5)"``, ``"warmup(steps=5)+cosine"``),
+            ``clip_norm`` and ``clip_value`` (torch's ``clip_grad_norm_`` / ``clip_grad_value_``),
+            ``noise`` (std of Gaussian gradient noise), ``batch_size`` (minibatches of a data
+            loss), ``seed``; every other keyword is an optimizer hyperparameter with torch's
+            name (``momentum=0.9``, ``betas=(0.8, 0.99)``).
 
     Returns:
         A :class:`Trajectory`; a run that overflows stops at its last finite point with
@@ -65,20 +59,7 @@ def run(
         >>> run("ravine", "adam", lr=0.16, steps=50, betas=(0.9, 0.999)).points.shape
         (51, 2)
     """
-    batch = run_batch(
-        fn,
-        [opt],
-        None if lr is None else [lr],
-        steps,
-        None if start is None else [start],
-        schedule=schedule,
-        clip_norm=clip_norm,
-        clip_value=clip_value,
-        noise=noise,
-        batch_size=batch_size,
-        seed=seed,
-        **hyper,
-    )
+    batch = run_batch(fn, [opt], None if lr is None else [lr], steps, None if start is None else [start], **options)
     return batch[0]
 
 
@@ -88,14 +69,7 @@ def run_batch(
     lr: float | Sequence[float] | None = None,
     steps: int = 50,
     start: Any = None,
-    *,
-    schedule: str | None = None,
-    clip_norm: float | None = None,
-    clip_value: float | None = None,
-    noise: float = 0.0,
-    batch_size: int | None = None,
-    seed: int | None = 0,
-    **hyper: Any,
+    **options: Any,
 ) -> TrajectoryBatch:
     """Run every optimizer × learning rate × start point on one function, advancing runs that
     share an update rule as one (N, D) array.
@@ -105,8 +79,8 @@ def run_batch(
         lr: one value, a list, or ``None`` (each spec's own lr, else torch's default). A spec that
             names its own lr is run once with it.
         start: one point, a list of points or an (M, D) array (e.g. a 200×200 grid), or ``None``.
-        **hyper: hyperparameters for every optimizer; ``"adam.betas"`` style keys (passed as
-            ``**{"adam.betas": (0.8, 0.99)}``) apply to one optimizer only.
+        **options: :func:`run`'s; hyperparameters apply to every optimizer, and
+            ``"adam.betas"`` style keys (passed as ``**{"adam.betas": (0.8, 0.99)}``) to one.
 
     The other arguments are :func:`run`'s. Runs come out in the order opt × lr × start.
 
@@ -121,19 +95,9 @@ def run_batch(
         >>> len(batch), batch.points.shape
         (25, (25, 201, 2))
     """
-    runs = expand(
-        fn,
-        [opt] if isinstance(opt, str) else list(opt),
-        lr,
-        steps=steps,
-        schedule=schedule,
-        clip_norm=clip_norm,
-        clip_value=clip_value,
-        noise=noise,
-        batch_size=batch_size,
-        seed=seed,
-        hyper=hyper,
-    )
+    fields = settings_of(RunSettings)
+    common = {k: options.pop(k) for k in list(options) if k in fields and k not in _PER_RUN}
+    runs = expand(fn, [opt] if isinstance(opt, str) else list(opt), lr, steps=steps, hyper=options, **common)
     return run_settings(runs, check_starts(runs[0].fn, start))
 
 
