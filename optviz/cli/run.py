@@ -165,6 +165,8 @@ def run_command(**options: Any) -> None:
         draw = {name: options.pop(name) for name in settings_of(DrawSettings)}
         if export is not None:  # before running, so a typo costs nothing
             check_output(export, EXPORT_SUFFIXES, "export")
+            if len(options["opt"] or ["gd"]) * len(options["lr"] or [None]) > 1:
+                _check_export_room(export)
         function = get_function(options["fn"])
         if out is not None:
             from optviz import render
@@ -196,10 +198,29 @@ def run_command(**options: Any) -> None:
             console.print("wrote", plain(render.render(batch, function, out, drawing)))
 
 
+#: the most characters of a run's label in its export file name
+_LABEL_CHARS = 60
+
+
+def _export_path(export: Path, index: int, label: str) -> Path:
+    """One run's file of a several-run export: ``fit-0-adam_lr=0.1.csv``."""
+    return export.with_name(f"{export.stem}-{index}-{slug(label)[:_LABEL_CHARS]}{export.suffix}")
+
+
+def _check_export_room(export: Path) -> None:
+    """Several runs export one file each, named ``STEM-I-LABEL``: the name must leave room for that."""
+    from optviz.errors import OutputError
+    from optviz.output import NAME_MAX
+
+    longest = len(_export_path(export, 999, "x" * _LABEL_CHARS).name.encode())
+    if longest > NAME_MAX:
+        raise OutputError(
+            f"--export: with several runs each file adds '-N-LABEL' (up to {_LABEL_CHARS + 5} characters) to the name, "
+            f"which would pass the {NAME_MAX}-byte limit; choose a shorter name"
+        )
+
+
 def _export(batch: Any, export: Path) -> list[Path]:
     if len(batch) == 1:
         return [batch[0].save(export)]
-    return [
-        traj.save(export.with_name(f"{export.stem}-{i}-{slug(traj.label)}{export.suffix}"))
-        for i, traj in enumerate(batch)
-    ]
+    return [traj.save(_export_path(export, i, traj.label)) for i, traj in enumerate(batch)]
