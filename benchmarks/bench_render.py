@@ -160,9 +160,10 @@ def funcanimation_gif(runs: list[optviz.Trajectory], path: Path) -> None:
 # ---------------------------------------------------------------------------------------- reporting
 
 
-def gif_facts(path: Path) -> str:
+def file_facts(path: Path) -> str:
     with Image.open(path) as image:
-        return f"{image.n_frames} frames, {image.size[0]}x{image.size[1]}, {kilobytes(path):.0f} KB"
+        frames = getattr(image, "n_frames", 1)
+        return f"{frames} frame{'s' * (frames > 1)}, {image.size[0]}x{image.size[1]}, {kilobytes(path):.0f} KB"
 
 
 def kilobytes(path: Path) -> float:
@@ -200,8 +201,8 @@ def report(rounds: Rounds, files: dict[str, Path]) -> None:
     for name, values in times.items():
         per_frame = "" if "PNG" in name else f"; per frame {spread([v / FRAMES for v in values])}"
         print(f"{name}: median [min, max] {spread(values)}{per_frame}")
-    for name in ("optviz GIF", "FuncAnimation GIF"):
-        print(f"{name} file: {gif_facts(files[name])}")
+    for name, path in files.items():
+        print(f"{name} file: {file_facts(path)}")
     print(f"files in {files['optviz GIF'].parent}")
 
 
