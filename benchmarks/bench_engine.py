@@ -33,7 +33,7 @@ from typing import NamedTuple
 import numpy as np
 from rounds import (
     COMPARISON_HEADERS,
-    Comparison,
+    Rounds,
     alternate,
     format_table,
     method_lines,
@@ -235,12 +235,12 @@ def warm_up_and_check(calls: dict[str, Callable[[], Recorded]]) -> None:
         check_same_work(reference, recorded, name)
 
 
-def comparison_rows(times: dict[str, list[float]]) -> list[list[str]]:
+def comparison_rows(rounds: Rounds) -> list[list[str]]:
     def row(label: str, ours: str, theirs: str, target: float | None) -> list[str]:
-        if theirs not in times:
-            optviz_median = seconds(statistics.median(times[ours]))
-            return [label, optviz_median, "—", "skipped (no torch)", target_text(target, True), "skipped"]
-        return Comparison(label, times[ours], times[theirs], faster=True, target=target).cells()
+        if theirs not in rounds.times:
+            optviz_median = seconds(statistics.median(rounds.times[ours]))
+            return [label, optviz_median, "—", "skipped (no torch)", "—", target_text(target, True), "skipped"]
+        return rounds.compare(label, ours, theirs, faster=True, target=target).cells()
 
     batch = f"{BATCH:,} runs x {STEPS} steps"
     single = f"1 run x {STEPS} steps"
@@ -273,7 +273,6 @@ def main() -> None:
     calls = contenders(torch)
     warm_up_and_check(calls)
     rounds = alternate(calls, args.rounds)
-    times = rounds.times
 
     print(f"Adam on {FUNCTION} (lr {LR}, torch's defaults, float64), {STEPS} steps, recording point, loss, grad norm")
     print(f"torch: {'not installed' if torch is None else f'{torch.__version__}, 1 thread'}; numpy {np.__version__}")
@@ -281,9 +280,9 @@ def main() -> None:
     for line in method_lines(rounds, warmup):
         print(line)
     print()
-    print(format_table(COMPARISON_HEADERS, comparison_rows(times)))
+    print(format_table(COMPARISON_HEADERS, comparison_rows(rounds)))
     print()
-    for line in rate_lines(times):
+    for line in rate_lines(rounds.times):
         print(line)
 
 

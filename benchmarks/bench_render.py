@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from rounds import COMPARISON_HEADERS, Comparison, Rounds, alternate, format_table, method_lines, spread, verdict
+from rounds import COMPARISON_HEADERS, Rounds, alternate, format_table, method_lines, spread, verdict
 
 import optviz
 from optviz.functions import TestFunction
@@ -179,23 +179,19 @@ def report(rounds: Rounds, files: dict[str, Path]) -> None:
     for line in method_lines(rounds, "one untimed warm-up of each first (imports, font caches)"):
         print(line)
     print()
-    speed = Comparison(
-        "GIF: optviz vs FuncAnimation + PillowWriter",
-        times["optviz GIF"],
-        times["FuncAnimation GIF"],
-        faster=True,
-        target=TARGET_SPEEDUP,
-    )
+    label = "GIF: optviz vs FuncAnimation + PillowWriter"
+    speed = rounds.compare(label, "optviz GIF", "FuncAnimation GIF", faster=True, target=TARGET_SPEEDUP)
     gif_kb, base_kb = kilobytes(files["optviz GIF"]), kilobytes(files["FuncAnimation GIF"])
     size_row = [
         "GIF file size: optviz vs FuncAnimation",
         f"{gif_kb:.0f} KB",
         f"{base_kb:.0f} KB",
         f"{base_kb / gif_kb:.2f}× smaller",
+        "—",
         f"≤ {TARGET_GIF_KB:g} KB",
         verdict(gif_kb <= TARGET_GIF_KB),
     ]
-    png_row = ["optviz PNG 1280x720 (no baseline)", spread(times["optviz PNG"]), "—", "—", "—", "info"]
+    png_row = ["optviz PNG 1280x720 (no baseline)", spread(times["optviz PNG"]), "—", "—", "—", "—", "info"]
     print(format_table(COMPARISON_HEADERS, [speed.cells(), size_row, png_row]))
     print()
     for name, values in times.items():
