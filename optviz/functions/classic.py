@@ -7,7 +7,16 @@ import math
 import numpy as np
 
 from optviz.errors import HyperparameterError
-from optviz.functions.registry import Minimum, TestFunction, fixed_sum, pack, refine_stationary, register
+from optviz.functions.registry import (
+    Minimum,
+    TestFunction,
+    fixed_sum,
+    offset,
+    pack,
+    refine_stationary,
+    register,
+)
+from optviz.functions.valleys import hyperbola_distance
 
 Array = np.ndarray
 
@@ -65,7 +74,7 @@ def _quadratic(name: str, formula: str, a: float, b: float, angle: float = 0.0, 
     return TestFunction(name, name, 2, f, grad, formula, **kwargs)
 
 
-@register("bowl", "x1² + 2·x2²: a well-conditioned bowl")
+@register("bowl", "a well-conditioned bowl")
 def bowl() -> TestFunction:
     return _quadratic(
         "bowl",
@@ -75,17 +84,20 @@ def bowl() -> TestFunction:
         start=(-5.0, -2.0),
         window=((-5.5, 1.5), (-2.5, 2.5)),
         minima=(Minimum((0.0, 0.0), 0.0),),
+        plain_formula="x1² + 2·x2²",
     )
 
 
-@register("ravine", "a·u² + b·v², optionally rotated: the ill-conditioned valley")
+@register("ravine", "an ill-conditioned valley; angle= rotates it")
 def ravine(a: float = 0.1, b: float = 2.0, angle: float = 0.0) -> TestFunction:
     if a <= 0 or b <= 0:
         raise HyperparameterError(f"ravine: a={a} and b={b} must be > 0, e.g. ravine(a=0.1, b=2)")
     if angle == 0:
         formula = rf"{_num(a)}x_1^2 + {_num(b)}x_2^2"
+        text = f"{_num(a)}·x1² + {_num(b)}·x2²"
     else:
         formula = rf"{_num(a)}u^2 + {_num(b)}v^2,\ (u, v) = x\ \mathrm{{rotated}}\ {_num(angle)}^\circ"
+        text = f"{_num(a)}·u² + {_num(b)}·v², (u, v) = x rotated by {_num(angle)}°"
     half = 5.5
     return _quadratic(
         "ravine",
@@ -96,10 +108,11 @@ def ravine(a: float = 0.1, b: float = 2.0, angle: float = 0.0) -> TestFunction:
         start=(-5.0, -2.0),
         window=((-5.5, 1.5), (-2.5, 2.5)) if angle == 0 else ((-half, half), (-half, half)),
         minima=(Minimum((0.0, 0.0), 0.0),),
+        plain_formula=text,
     )
 
 
-@register("rosenbrock", "(a − x1)² + b(x2 − x1²)²: the banana valley")
+@register("rosenbrock", "the banana valley")
 def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
     def f(x):
         x1, x2 = _xy(x)
@@ -121,10 +134,11 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
         ((-2.0, 2.0), (-1.0, 3.0)),
         (Minimum((a, a * a), 0.0),),
         log_levels=True,
+        plain_formula=f"({_num(a)} − x1)² + {_num(b)}·(x2 − x1²)²",
     )
 
 
-@register("beale", "Beale's function: flat plateaus and steep walls")
+@register("beale", "flat plateaus and steep walls")
 def beale() -> TestFunction:
     def terms(x):
         x1, x2 = _xy(x)
@@ -151,10 +165,11 @@ def beale() -> TestFunction:
         ((-4.5, 4.5), (-4.5, 4.5)),
         (Minimum((3.0, 0.5), 0.0),),
         log_levels=True,
+        plain_formula="(1.5 − x1 + x1·x2)² + (2.25 − x1 + x1·x2²)² + (2.625 − x1 + x1·x2³)²",
     )
 
 
-@register("himmelblau", "Himmelblau's function: four equal minima")
+@register("himmelblau", "four equal minima")
 def himmelblau() -> TestFunction:
     def f(x):
         x1, x2 = _xy(x)
@@ -183,10 +198,11 @@ def himmelblau() -> TestFunction:
         ((-5.0, 5.0), (-5.0, 5.0)),
         _refined(grad, f, guesses),
         log_levels=True,
+        plain_formula="(x1² + x2 − 11)² + (x1 + x2² − 7)²",
     )
 
 
-@register("booth", "Booth's function: a tilted quadratic valley")
+@register("booth", "a tilted quadratic valley")
 def booth() -> TestFunction:
     def f(x):
         x1, x2 = _xy(x)
@@ -209,10 +225,11 @@ def booth() -> TestFunction:
         ((-10.0, 10.0), (-10.0, 10.0)),
         (Minimum((1.0, 3.0), 0.0),),
         log_levels=True,
+        plain_formula="(x1 + 2·x2 − 7)² + (2·x1 + x2 − 5)²",
     )
 
 
-@register("rastrigin", "Rastrigin's function: a lattice of local minima")
+@register("rastrigin", "a lattice of local minima")
 def rastrigin() -> TestFunction:
     def f(x):
         x = np.asarray(x, dtype=float)
@@ -231,11 +248,14 @@ def rastrigin() -> TestFunction:
         r"20 + \sum_i\ (x_i^2 - 10\cos 2\pi x_i)",
         (3.3, -2.6),
         ((-5.12, 5.12), (-5.12, 5.12)),
-        (Minimum((0.0, 0.0), 0.0),),
+        # of the lattice, the local minima that runs from the default start end in (gd, momentum,
+        # nesterov, adam, adagrad, rmsprop and others at lr 1e-4 to 1)
+        _refined(grad, f, [((0.0, 0.0), "global"), ((3.0, -3.0), "local"), ((2.0, -3.0), "local")]),
+        plain_formula="20 + x1² + x2² − 10·(cos 2πx1 + cos 2πx2)",
     )
 
 
-@register("ackley", "Ackley's function: a needle in a bumpy plain")
+@register("ackley", "a needle in a bumpy plain")
 def ackley() -> TestFunction:
     def parts(x):
         x1, x2 = _xy(x)
@@ -266,11 +286,21 @@ def ackley() -> TestFunction:
         r"-20e^{-0.2\sqrt{(x_1^2 + x_2^2)/2}} - e^{(\cos 2\pi x_1 + \cos 2\pi x_2)/2} + e + 20",
         (3.5, -2.8),
         ((-5.0, 5.0), (-5.0, 5.0)),
-        (Minimum((0.0, 0.0), 0.0),),
+        # the origin is a kink (no gradient to refine on); the local minima are those runs from the
+        # default start end in (gd, momentum, nesterov, adam, adagrad, rmsprop and others at lr 1e-4 to 1)
+        (
+            Minimum((0.0, 0.0), 0.0),
+            *_refined(
+                grad,
+                f,
+                [((3.0, -3.0), "local"), ((2.0, -2.0), "local"), ((0.0, -3.0), "local"), ((-1.0, -3.0), "local")],
+            ),
+        ),
+        plain_formula="20 + e − 20·exp(−0.2·√((x1² + x2²)/2)) − exp((cos 2πx1 + cos 2πx2)/2)",
     )
 
 
-@register("saddle", "x1² − x2²: a saddle point, no minimum")
+@register("saddle", "a saddle point, no minimum")
 def saddle() -> TestFunction:
     return _quadratic(
         "saddle",
@@ -280,10 +310,11 @@ def saddle() -> TestFunction:
         start=(-2.0, 0.05),
         window=((-2.5, 2.5), (-2.5, 2.5)),
         minima=(Minimum((0.0, 0.0), 0.0, "saddle"),),
+        plain_formula="x1² − x2²",
     )
 
 
-@register("monkey_saddle", "x³ − 3xy²: a saddle with three valleys")
+@register("monkey_saddle", "a saddle with three valleys")
 def monkey_saddle() -> TestFunction:
     def f(x):
         x1, x2 = _xy(x)
@@ -303,10 +334,11 @@ def monkey_saddle() -> TestFunction:
         (1.0, 0.05),
         ((-1.5, 1.5), (-1.5, 1.5)),
         (Minimum((0.0, 0.0), 0.0, "saddle"),),
+        plain_formula="x1³ − 3·x1·x2²",
     )
 
 
-@register("six_hump_camel", "the six-hump camel: two global and four local minima")
+@register("six_hump_camel", "two global and four local minima")
 def six_hump_camel() -> TestFunction:
     def f(x):
         x1, x2 = _xy(x)
@@ -336,10 +368,11 @@ def six_hump_camel() -> TestFunction:
         (-1.5, 1.0),
         ((-2.2, 2.2), (-1.2, 1.2)),
         _refined(grad, f, guesses),
+        plain_formula="(4 − 2.1·x1² + x1⁴/3)·x1² + x1·x2 + (4·x2² − 4)·x2²",
     )
 
 
-@register("styblinski_tang", "Styblinski–Tang: one global and three local minima")
+@register("styblinski_tang", "one global and three local minima")
 def styblinski_tang() -> TestFunction:
     def f(x):
         x = np.asarray(x, dtype=float)
@@ -362,10 +395,11 @@ def styblinski_tang() -> TestFunction:
         (4.5, 4.5),
         ((-5.0, 5.0), (-5.0, 5.0)),
         _refined(grad, f, guesses),
+        plain_formula="(x1⁴ − 16·x1² + 5·x1 + x2⁴ − 16·x2² + 5·x2)/2",
     )
 
 
-@register("two_layer", "(x·w1·w2 − y)²: a two-layer linear net, a saddle and a hyperbola of minima")
+@register("two_layer", "a two-layer linear net: a saddle, a hyperbola of minima")
 def two_layer(x: float = 100.0, y: float = 110.0) -> TestFunction:
     data_x, data_y = x, y
 
@@ -378,8 +412,11 @@ def two_layer(x: float = 100.0, y: float = 110.0) -> TestFunction:
         r2 = 2 * data_x * (data_x * w1 * w2 - data_y)
         return pack(r2 * w2, r2 * w1)
 
-    # the minima are the whole hyperbola w1·w2 = y/x; its two points nearest the origin stand for it
-    minima = ()
+    # the minima are the whole hyperbola w1·w2 = y/x (its valley); its two points nearest the origin
+    # stand for it
+    minima, valley = (), None
+    if data_x != 0 and data_y != 0:
+        valley = hyperbola_distance(data_y / data_x)
     if data_x != 0 and data_y / data_x > 0:
         k = math.sqrt(data_y / data_x)
         minima = (Minimum((k, k), 0.0), Minimum((-k, -k), 0.0))
@@ -398,4 +435,6 @@ def two_layer(x: float = 100.0, y: float = 110.0) -> TestFunction:
         (*minima, Minimum((0.0, 0.0), float(data_y**2), "saddle")),
         log_levels=True,
         labels=("w_1", "w_2"),
+        plain_formula=f"({_num(x)}·w1·w2{offset(y)})²",
+        valley=valley,
     )

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from optviz.errors import HyperparameterError
-from optviz.functions.registry import Minimum, TestFunction, register
+from optviz.functions.registry import Minimum, TestFunction, offset, register
 
 
 def _minima_1d(grad, f, lo: float, hi: float, n: int = 4001) -> tuple[Minimum, ...]:
@@ -52,10 +52,11 @@ def square() -> TestFunction:
         ((-10.5, 10.5),),
         (Minimum((0.0,), 0.0),),
         labels=("x",),
+        plain_formula="x²",
     )
 
 
-@register("xcos", "x·cos(cπx): local minima that trap a small step")
+@register("xcos", "local minima that trap a small step")
 def xcos(c: float = 0.15) -> TestFunction:
     if c <= 0:
         raise HyperparameterError(f"xcos: c={c} must be > 0, e.g. xcos(c=0.15)")
@@ -79,12 +80,15 @@ def xcos(c: float = 0.15) -> TestFunction:
         rf"x\cos({'' if c == 1 else f'{c:g}'}\pi x)",
         (round(0.952 * half, 6),),
         ((-half, half),),
-        _minima_1d(grad, f, -half, half),
+        # the minima a run from inside the window can reach lie within half a period (1/c) beyond it:
+        # xcos(c=1) starts at 2.856 and ends at 3.033, outside its window [-3, 3]
+        _minima_1d(grad, f, -half - 1 / c, half + 1 / c),
         labels=("x",),
+        plain_formula=f"x·cos({'' if c == 1 else f'{c:g}'}πx)",
     )
 
 
-@register("cubic", "x³: a saddle point where the gradient vanishes but there is no minimum")
+@register("cubic", "the gradient vanishes at a saddle point: no minimum")
 def cubic() -> TestFunction:
     def f(x):
         x = np.asarray(x, dtype=float)[..., 0]
@@ -104,10 +108,11 @@ def cubic() -> TestFunction:
         ((-1.2, 1.2),),
         (Minimum((0.0,), 0.0, "saddle"),),
         labels=("x",),
+        plain_formula="x³",
     )
 
 
-@register("single_weight", "(x·w − y)²: one weight, a large input, an exploding step")
+@register("single_weight", "one weight, a large input, an exploding step")
 def single_weight(x: float = 100.0, y: float = 110.0) -> TestFunction:
     if x == 0:
         raise HyperparameterError("single_weight: x must be non-zero, e.g. single_weight(x=100)")
@@ -134,4 +139,5 @@ def single_weight(x: float = 100.0, y: float = 110.0) -> TestFunction:
         ((lo, hi),),
         (Minimum((best,), 0.0),),
         labels=("w",),
+        plain_formula=f"({x:g}·w{offset(y)})²",
     )

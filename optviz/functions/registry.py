@@ -21,7 +21,18 @@ import numpy as np
 from optviz import spec as spec_parser
 from optviz.errors import HyperparameterError, UnknownNameError
 
-__all__ = ["REGISTRY", "Minimum", "TestFunction", "fixed_sum", "get", "names", "pack", "register", "solve_small"]
+__all__ = [
+    "REGISTRY",
+    "Minimum",
+    "TestFunction",
+    "fixed_sum",
+    "get",
+    "names",
+    "offset",
+    "pack",
+    "register",
+    "solve_small",
+]
 
 Array = np.ndarray
 
@@ -38,6 +49,13 @@ def pack(*columns: Array) -> Array:
     for i, column in enumerate(columns):
         out[..., i] = column
     return out
+
+
+def offset(value: float) -> str:
+    """A constant added in a plain formula: `` − 110`` for 110, `` + 3`` for −3, nothing for 0."""
+    if value == 0:
+        return ""
+    return f" {'−' if value > 0 else '+'} {abs(value):g}"
 
 
 def fixed_sum(x: Array) -> Array:
@@ -96,11 +114,15 @@ class TestFunction:
         n_samples: number of data points for data losses (minibatches), else ``None``.
         batch_grad: for data losses, ``(x (N, D), idx (B,)) -> (N, D)``: the gradient of the mean
             loss over the samples ``idx``.
-        description: one line for ``optviz list``.
+        description: what it shows, one short line for ``optviz list`` (the formula is its own column).
+        labels: axis labels in mathtext (default ``x`` in 1-D, ``x_1``, ``x_2`` in 2-D).
+        plain_formula: the formula as plain text for the terminal (``0.1·x1² + 2·x2²``): no
+            mathtext, so that ``optviz list`` and ``optviz show`` print it as it reads.
+        valley: for functions whose minima form a curve (``two_layer``'s hyperbola), the distance
+            ``(..., D) -> (...)`` from points to that curve; ``minima`` then holds points standing for it.
 
     ``name``, ``spec``, ``params`` and ``description`` are set by :func:`register`, the one
     place that names a function; a factory gives its name for the first two.
-        labels: axis labels in mathtext (default ``x`` in 1-D, ``x_1``, ``x_2`` in 2-D).
     """
 
     name: str
@@ -118,6 +140,8 @@ class TestFunction:
     batch_grad: Callable[[Array, Array], Array] | None = None
     description: str = ""
     labels: tuple[str, ...] = ()
+    plain_formula: str = ""
+    valley: Callable[[Array], Array] | None = None
 
     __test__ = False  # not a pytest class, despite the name
 
@@ -126,7 +150,8 @@ class TestFunction:
             object.__setattr__(self, "labels", ("x",) if self.dim == 1 else ("x_1", "x_2"))
 
     def nearest_minimum_distance(self, x: Array) -> Array:
-        """Euclidean distance from each point ``(..., D)`` to the nearest global or local minimum.
+        """Euclidean distance from each point ``(..., D)`` to the nearest global or local minimum
+        (or to the curve of minima, for a function with a ``valley``).
 
         NaN where the function has no known minimum (``saddle``, ``cubic``).
         """
@@ -135,7 +160,8 @@ class TestFunction:
         if not points:
             return np.full(x.shape[:-1], np.nan)
         diff = x[..., None, :] - np.asarray(points)
-        return np.sqrt(fixed_sum(diff * diff)).min(-1)
+        nearest = np.sqrt(fixed_sum(diff * diff)).min(-1)
+        return nearest if self.valley is None else np.minimum(nearest, self.valley(x))
 
 
 @dataclass(frozen=True)
