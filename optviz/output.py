@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -64,9 +65,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
     created = _make_folders(path.parent)
     tmp = None
     try:
-        fd, name = tempfile.mkstemp(prefix=".optviz-", suffix=f".partial{path.suffix}", dir=path.parent)
-        os.close(fd)
-        tmp = Path(name)
+        with _signals_held():  # a signal between creating the file and naming it would leave it
+            fd, name = tempfile.mkstemp(prefix=".optviz-", suffix=f".partial{path.suffix}", dir=path.parent)
+            tmp = Path(name)
+            os.close(fd)
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
@@ -103,6 +105,20 @@ def _clean(tmp: Path | None, created: list[Path]) -> None:
     for folder in created:
         with contextlib.suppress(OSError):
             folder.rmdir()
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold back Ctrl-C, SIGTERM and SIGHUP for the block (Unix): their handlers run after it."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _umask() -> int:
