@@ -9,7 +9,10 @@ Heavy modules (matplotlib, Pillow, imageio-ffmpeg) are imported inside the comma
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from typing import Any
 
 import typer
 
@@ -22,11 +25,100 @@ from optviz.cli import batch  # noqa: F401
 # isort: on
 from optviz.cli.app import app, err_console
 
-__all__ = ["app", "main"]
+__all__ = ["Terminated", "app", "main"]
+
+#: the signals that end optviz as Ctrl-C does, but with exit code 128 + the signal's number:
+#: :class:`Terminated` (SIGHUP: the terminal closed; not on Windows)
+TERMINATING = tuple(s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None)
+
+
+class Terminated(BaseException):
+    """Raised in the main thread by SIGTERM or SIGHUP, so that everything unwinds as for Ctrl-C:
+    partial files are removed and a sweep's workers stopped. Not an Exception (nothing may catch
+    it as an error), nor a KeyboardInterrupt (whose exit code is 130)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point: usage errors become one line on stderr with exit code 2."""
+    """Console entry point: usage errors become one line on stderr with exit code 2; Ctrl-C exits
+    130, SIGTERM 143 and SIGHUP 129, each with no partial file left and no worker process behind."""
+    if threading.current_thread() is not threading.main_thread():  # signals are the main thread's
+        return _main(argv)
+    signals = _Signals()
+    try:
+        return _main(argv)
+    except Terminated as exc:  # raised anywhere, even while another error is reported
+        return _terminated(exc.signum)
+    except Exception:
+        if signals.signum is None:
+            raise
+        # the signal's exception became another error on its way out (matplotlib's Agg renderer
+        # turns one raised inside it into a ValueError): it is still the signal
+        if signals.signum != signal.SIGINT:
+            return _terminated(signals.signum)
+        err_console.print("[yellow]interrupted[/]")
+        return 130
+    finally:
+        # called from Python: handlers as they were; as the process (argv None) after a signal:
+        # more are ignored, so that one more Ctrl-C neither interrupts the exit (a traceback from
+        # an atexit handler) nor kills the process before it exits with its code
+        signals.restore(ignore=signals.signum is not None and argv is None)
+
+
+class _Signals:
+    """main()'s handlers of Ctrl-C, SIGTERM and SIGHUP: the first raises KeyboardInterrupt or
+    :class:`Terminated`, later ones are ignored (they must not interrupt the cleanup of the first).
+
+    Python prints and drops an exception raised in a ``__del__`` or a weakref callback (matplotlib
+    has some): if the signal's is dropped so, it is raised again 10 ms later (Unix)."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.raised: BaseException | None = None
+        self.previous = {s: signal.signal(s, self.handle) for s in (signal.SIGINT, *TERMINATING)}
+        self.hook, sys.unraisablehook = sys.unraisablehook, self.unraisable
+        self.alarm: Any = None
+
+    def handle(self, signum: int, frame: Any) -> None:
+        if self.raised is not None:
+            return
+        self.signum = signum
+        self.raised = KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum)
+        raise self.raised
+
+    def unraisable(self, info: Any) -> None:
+        if self.raised is None or info.exc_value is not self.raised or not hasattr(signal, "setitimer"):
+            self.hook(info)
+            return
+        # a handler run from here would raise into this hook: an alarm raises it from where the
+        # main thread is then
+        self.raised = None
+        signum = self.signum
+        if self.alarm is None:
+            self.alarm = signal.getsignal(signal.SIGALRM)
+        signal.signal(signal.SIGALRM, lambda _, frame: self.handle(signum, frame))
+        signal.setitimer(signal.ITIMER_REAL, 0.01)
+
+    def restore(self, ignore: bool) -> None:
+        self.raised = self.raised or KeyboardInterrupt()  # from here on the handler raises nothing
+        sys.unraisablehook = self.hook
+        if self.alarm is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.alarm)
+        for s, handler in self.previous.items():
+            signal.signal(s, signal.SIG_IGN if ignore else handler if handler is not None else signal.SIG_DFL)
+
+
+def _terminated(signum: int) -> int:
+    name = signal.Signals(signum).name
+    err_console.print(f"[yellow]terminated[/] by {name}: finished outputs were kept, no partial file was left")
+    return 128 + signum
+
+
+def _main(argv: list[str] | None) -> int:
     # typer >= 0.29 vendors click; its usage errors are only reachable from this module
     from typer import rich_utils
     from typer._click.exceptions import NoArgsIsHelpError, UsageError
