@@ -7,9 +7,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
-from optviz.cli.app import app, console, plain, slug, user_errors
+from optviz.cli.app import app, console, plain, slug, user_errors, visible
 
 __all__ = ["list_command", "show_command"]
 
@@ -22,7 +26,7 @@ class ListWhat(str, Enum):
 
 @app.command("list")
 def list_command(
-    what: Annotated[ListWhat, typer.Argument(help="What to list.")] = ListWhat.functions,
+    what: Annotated[str, typer.Argument(help="functions, optimizers or schedules.", metavar="WHAT")] = "functions",
 ) -> None:
     """List the built-in functions, optimizers or schedules.
 
@@ -33,7 +37,24 @@ def list_command(
       optviz list schedules
     """
     with user_errors():
-        console.print(_list_table(what))
+        console.print(_list_table(_what(what)))
+
+
+def _what(text: str) -> ListWhat:
+    """``functions``, ``Function`` (any case, singular too) -> :class:`ListWhat`; else one line
+    with a suggestion."""
+    import difflib
+
+    from optviz.errors import SpecError
+
+    name = text.strip().lower()
+    valid = [what.value for what in ListWhat]
+    for what in ListWhat:
+        if name in (what.value, what.value[:-1]):
+            return what
+    close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; e.g. optviz list {valid[0]}"
+    raise SpecError(f"{text!r} is not one of {', '.join(valid)}{hint}")
 
 
 @app.command("show")
@@ -83,7 +104,7 @@ def _function_table(fn: Any, defaults: dict[str, float]) -> Table:
     )
     window = " × ".join(f"[{lo:g}, {hi:g}]" for lo, hi in fn.window)
     # names, formulas and the window's [lo, hi] are text, never markup
-    table.add_row("formula", plain(f"f({', '.join(fn.labels)}) = {fn.formula}"))
+    table.add_row("formula", Formula(f"f({', '.join(_plain_labels(fn))}) = {fn.plain_formula}"))
     table.add_row("parameters", plain(params or "none"))
     table.add_row("dimension", str(fn.dim))
     table.add_row("start", ", ".join(f"{v:g}" for v in fn.start))
@@ -96,27 +117,81 @@ def _function_table(fn: Any, defaults: dict[str, float]) -> Table:
     return table
 
 
+class Formula:
+    """A plain-text formula for a table cell that wraps between its terms, never inside one: a
+    line ends before a ``+`` or ``−`` or after a comma outside parentheses, and the next line
+    starts with the operator. A term wider than the cell wraps at its spaces."""
+
+    def __init__(self, text: str) -> None:
+        self.terms = _terms(visible(text))
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(max(cell_len(term.strip()) for term in self.terms), cell_len("".join(self.terms)))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = [""]
+        for term in self.terms:
+            if lines[-1] and cell_len(lines[-1] + term) > options.max_width:
+                lines.append(term.lstrip())
+            else:
+                lines[-1] += term
+        yield Text("\n".join(lines))
+
+
+def _terms(text: str) -> list[str]:
+    """``"(a + b)² + c, d"`` -> ``["(a + b)²", " + c,", " d"]``: split before a top-level
+    `` + `` or `` − `` and after a top-level comma."""
+    terms, start, depth = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char in "([{") - (char in ")]}")
+        if depth == 0 and i > start:
+            if text[i : i + 3] in (" + ", " − "):
+                terms.append(text[start:i])
+                start = i
+            elif char == "," and text[i + 1 : i + 2] == " ":
+                terms.append(text[start : i + 1])
+                start = i + 1
+    return [*terms, text[start:]]
+
+
+def _plain_labels(fn: Any) -> list[str]:
+    """Axis labels as terminal text: ``x_1`` -> ``x1``."""
+    return [label.replace("_", "") for label in fn.labels]
+
+
+def _functions_table() -> Table:
+    """Each function's name, its formula as plain text and what it shows; its parameters (with
+    their defaults) under the name. Fits 80 columns: formulas wrap between terms, names never."""
+    from rich import box
+
+    from optviz.functions import defaults, get, names
+
+    table = Table(
+        title="functions: 'ravine(angle=30)' sets a parameter; optviz show NAME tells more",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        expand=True,
+    )
+    # the longest name sets the column's width; the parameters wrap under the name
+    longest = max(map(len, names()))
+    table.add_column("name", min_width=longest, max_width=longest)
+    # shared 3:2, so that at 80 columns every term of a formula fits on a line of its own
+    table.add_column("formula", ratio=3)
+    table.add_column("what it shows", ratio=2)
+    for name in names():
+        fn = get(name)
+        cell = plain(name, style="bold")
+        params = ", ".join(f"{k}={v:g}" for k, v in defaults(name).items())
+        if params:
+            cell.append("\n" + visible(params), style="dim")
+        table.add_row(cell, Formula(fn.plain_formula), plain(fn.description))
+    return table
+
+
 def _list_table(what: ListWhat) -> Table:
     if what is ListWhat.functions:
-        from optviz.functions import defaults, get, names
-
-        table = Table(title="functions (parameters in spec strings: 'ravine(angle=30)')", title_justify="left")
-        table.add_column("name", no_wrap=True)
-        for column in ("parameters", "dim", "formula", "start", "minima"):
-            table.add_column(column)
-        for name in names():
-            fn = get(name)
-            params = ", ".join(f"{k}={v:g}" for k, v in defaults(name).items()) or "—"
-            minima = sum(m.kind != "saddle" for m in fn.minima)
-            table.add_row(
-                plain(name, style="bold"),
-                plain(params),
-                str(fn.dim),
-                plain(fn.formula),
-                str(tuple(fn.start)),
-                str(minima) if minima else "none",
-            )
-        return table
+        return _functions_table()
     if what is ListWhat.optimizers:
         from optviz.optim.registry import OPTIMIZERS
 

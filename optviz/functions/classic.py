@@ -296,7 +296,7 @@ def ackley() -> TestFunction:
                 [((3.0, -3.0), "local"), ((2.0, -2.0), "local"), ((0.0, -3.0), "local"), ((-1.0, -3.0), "local")],
             ),
         ),
-        plain_formula="20 + e − 20·exp(−0.2·√((x1² + x2²)/2)) − exp((cos 2πx1 + cos 2πx2)/2)",
+        plain_formula="20 + e − 20·exp(−0.2·r) − exp(½(cos 2πx1 + cos 2πx2)), r = √(½(x1² + x2²))",
     )
 
 
@@ -395,7 +395,7 @@ def styblinski_tang() -> TestFunction:
         (4.5, 4.5),
         ((-5.0, 5.0), (-5.0, 5.0)),
         _refined(grad, f, guesses),
-        plain_formula="(x1⁴ − 16·x1² + 5·x1 + x2⁴ − 16·x2² + 5·x2)/2",
+        plain_formula="½(x1⁴ − 16·x1² + 5·x1) + ½(x2⁴ − 16·x2² + 5·x2)",
     )
 
 

@@ -12,7 +12,7 @@ CELSIUS = np.array([0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0
 UNKNOWN = np.array([35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4])
 
 
-@register("thermometer", "fit c = w·scale·u + b to 11 readings; scale=0.1 normalizes the input")
+@register("thermometer", "a line through 11 readings; scale=0.1 normalizes the input")
 def thermometer(scale: float = 1.0) -> TestFunction:
     if scale == 0:
         raise HyperparameterError("thermometer: scale must be non-zero, e.g. thermometer(scale=0.1)")
@@ -60,4 +60,5 @@ def thermometer(scale: float = 1.0) -> TestFunction:
         n_samples=len(CELSIUS),
         batch_grad=batch_grad,
         labels=("w", "b"),
+        plain_formula=f"(1/11)·Σ ({'' if scale == 1 else f'{scale:g}·'}w·u + b − c)²",
     )

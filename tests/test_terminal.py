@@ -1,0 +1,176 @@
+"""Text in the terminal: readable formulas, tables that fit 80 columns, one-line errors with a
+suggestion, help that wraps cleanly, and options that take one value refused when repeated."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from optviz.cli import main
+from optviz.cli.catalog import ListWhat, _list_table, _terms
+from optviz.functions import get, names
+from optviz.functions.data import CELSIUS, UNKNOWN
+
+SPECS = [
+    *names(),
+    "ravine(angle=30)",
+    "ravine(a=0.5, b=3, angle=-45)",
+    "xcos(c=1)",
+    "xcos(c=0.4)",
+    "rosenbrock(a=2, b=10)",
+    "rosenbrock(a=-1)",
+    "thermometer(scale=0.1)",
+    "two_layer(x=2, y=-3)",
+    "single_weight(x=3, y=4)",
+    "single_weight(x=-2, y=0)",
+]
+
+
+def render(renderable, width: int = 80) -> list[str]:
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None, legacy_windows=False).print(renderable)
+    return out.getvalue().splitlines()
+
+
+def cli(capsys, monkeypatch, *argv: str, columns: int = 80) -> tuple[int, str]:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+# ------------------------------------------------------------------ plain formulas
+
+
+def evaluate_plain(fn, point: np.ndarray) -> float:
+    """Evaluate ``fn.plain_formula`` as written, at one point: the text is the function."""
+    text = fn.plain_formula
+    scope = {"sqrt": np.sqrt, "exp": np.exp, "cos": np.cos, "pi": np.pi, "E": math.e, "sum": np.sum}
+    for label, value in zip((label.replace("_", "") for label in fn.labels), point, strict=True):
+        scope[label] = float(value)
+    if fn.name == "thermometer":
+        scope.update(u=UNKNOWN, c=CELSIUS)
+        text = re.sub(r"Σ (\(.*\)²)$", r"sum(\1)", text)
+    rotated = re.fullmatch(r"(.*), \(u, v\) = x rotated by (.*)°", text)
+    if rotated:
+        text, angle = rotated.group(1), math.radians(float(rotated.group(2)))
+        scope["u"] = math.cos(angle) * scope["x1"] - math.sin(angle) * scope["x2"]
+        scope["v"] = math.sin(angle) * scope["x1"] + math.cos(angle) * scope["x2"]
+    text, _, definition = text.partition(", r = ")
+    replacements = [
+        ("·", "*"),
+        ("−", "-"),
+        ("²", "**2"),
+        ("³", "**3"),
+        ("⁴", "**4"),
+        ("½", "0.5*"),
+        ("√", "sqrt"),
+        (r"cos (\d*π\w+)", r"cos(\1)"),
+        (r"(\d)π", r"\1*π"),
+        (r"π(\w)", r"π*\1"),
+        ("π", "pi"),
+        (r"\be\b", "E"),
+    ]
+    for old, new in replacements:
+        definition = re.sub(old, new, definition)
+        text = re.sub(old, new, text)
+    if definition:
+        scope["r"] = eval(definition, scope)
+    return float(eval(text, scope))
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_plain_formula_is_the_function(spec):
+    """Every function's plain formula has no mathtext and, read as written, gives its f."""
+    fn = get(spec)
+    assert fn.plain_formula
+    assert not re.search(r"[\\_^{}$]", fn.plain_formula), fn.plain_formula
+    rng = np.random.default_rng(0)
+    lo, hi = np.array(fn.window).T
+    for point in rng.uniform(lo, hi, size=(20, fn.dim)):
+        assert evaluate_plain(fn, point) == pytest.approx(float(fn.f(point)), rel=1e-9, abs=1e-9), spec
+
+
+@pytest.mark.parametrize(
+    ("spec", "text"),
+    [
+        ("ravine", "0.1·x1² + 2·x2²"),
+        ("ravine(angle=30)", "0.1·u² + 2·v², (u, v) = x rotated by 30°"),
+        ("xcos(c=1)", "x·cos(πx)"),
+        ("two_layer(x=2, y=-3)", "(2·w1·w2 + 3)²"),
+        ("single_weight(x=-2, y=0)", "(-2·w)²"),
+    ],
+)
+def test_plain_formula_reads_as_written(spec, text):
+    assert get(spec).plain_formula == text
+
+
+# ------------------------------------------------------------------ optviz list functions
+
+
+def test_list_functions_fits_80_columns():
+    lines = render(_list_table(ListWhat.functions))
+    text = "\n".join(lines)
+    assert all(len(line) <= 80 for line in lines)
+    assert "…" not in text and "\\" not in text
+    header = next(line for line in lines if "formula" in line)
+    assert "what it shows" in header
+    for name in names():
+        fn = get(name)
+        # the name on one line, at the start of its row
+        assert any(line.split()[:1] == [name] for line in lines), name
+        # every term of the formula on one line: wrapped between terms, never inside one
+        for term in _terms(fn.plain_formula):
+            assert any(term.strip() in line for line in lines), (name, term)
+        # what it shows: every word is there
+        for word in fn.description.split():
+            assert word in text, (name, word)
+
+
+def test_formula_cells_wrap_between_terms():
+    assert _terms("(x1² + x2 − 11)² + (x1 + x2² − 7)²") == ["(x1² + x2 − 11)²", " + (x1 + x2² − 7)²"]
+    assert _terms("0.1·u² + 2·v², (u, v) = x rotated by 30°") == ["0.1·u²", " + 2·v²,", " (u, v) = x rotated by 30°"]
+    assert _terms("x²") == ["x²"]
+
+
+def test_list_functions_in_the_terminal(capsys, monkeypatch):
+    code, output = cli(capsys, monkeypatch, "list", "functions")
+    assert code == 0
+    assert "(1 − x1)² + 100·(x2 − x1²)²" in output and "x_1" not in output and "\\" not in output
+    assert max(map(len, output.splitlines())) <= 80
+
+
+def test_show_prints_the_plain_formula(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    code, output = cli(capsys, monkeypatch, "show", "ravine(angle=30)", "--no-preview")
+    assert code == 0
+    assert "f(x1, x2) = 0.1·u² + 2·v², (u, v) = x rotated by 30°" in output
+    assert "mathrm" not in output and "\\" not in output and "^" not in output
+
+
+# ------------------------------------------------------------------ optviz list foo
+
+
+@pytest.mark.parametrize(
+    ("what", "words"),
+    [
+        ("foo", "error: 'foo' is not one of functions, optimizers, schedules; e.g. optviz list functions"),
+        ("fucntions", "error: 'fucntions' is not one of functions, optimizers, schedules; did you mean 'functions'?"),
+        ("schedule", None),
+        ("Optimizers", None),
+    ],
+)
+def test_list_what(capsys, monkeypatch, what, words):
+    code, output = cli(capsys, monkeypatch, "list", what)
+    if words is None:  # a singular or capitals still list
+        assert code == 0 and "name" in output
+        return
+    assert code == 2
+    assert output.startswith("error: ") and output.strip().count("\n") == 0, output
+    assert words in output
+    assert "Value error" not in output and "Invalid value" not in output
