@@ -9,9 +9,10 @@ import re
 
 import numpy as np
 import pytest
+import typer
 from rich.console import Console
 
-from optviz.cli import main
+from optviz.cli import app, main
 from optviz.cli.catalog import ListWhat, _list_table, _terms
 from optviz.functions import get, names
 from optviz.functions.data import CELSIUS, UNKNOWN
@@ -174,3 +175,82 @@ def test_list_what(capsys, monkeypatch, what, words):
     assert output.startswith("error: ") and output.strip().count("\n") == 0, output
     assert words in output
     assert "Value error" not in output and "Invalid value" not in output
+
+
+def test_conversion_errors_lose_pydantics_prefix(capsys, monkeypatch):
+    code, output = cli(capsys, monkeypatch, "run", "--steps", "many")
+    assert code == 2 and "--steps" in output and "Value error" not in output
+    assert output.strip().count("\n") == 0
+
+
+# ------------------------------------------------------------------ repeated options
+
+
+def _single_value_options():
+    """(command, required arguments, option) for every option of every command that takes one value."""
+    from typer.core import TyperOption
+
+    required = {"show": ["bowl"], "sweep": ["missing.yaml"]}
+    cases = []
+    for name, command in typer.main.get_command(app).commands.items():
+        for param in command.params:
+            if isinstance(param, TyperOption) and not (param.multiple or param.is_flag or param.count):
+                cases.append(pytest.param(name, required.get(name, []), param.opts, id=f"{name} {param.opts[0]}"))
+    return cases
+
+
+def _value(option: str) -> str:
+    """A value every option of that name accepts, so that the repeat is the only fault."""
+    return {"--fn": "bowl", "--opt": "gd", "--size": "4:3", "--theme": "light", "--view": "contour"}.get(option, "1")
+
+
+@pytest.mark.parametrize(("command", "arguments", "opts"), _single_value_options())
+def test_an_option_that_takes_one_value_is_refused_when_repeated(
+    capsys, monkeypatch, tmp_path, command, arguments, opts
+):
+    """By class: each of them, generated from the commands themselves, not a list kept by hand."""
+    monkeypatch.chdir(tmp_path)
+    first, second = opts[0], opts[-1]  # both spellings count: --steps 3 -n 4
+    code, output = cli(
+        capsys, monkeypatch, command, *arguments, first, _value(opts[0]), second, _value(opts[0]), columns=200
+    )
+    assert code == 2, output
+    assert output.startswith("error: ") and output.strip().count("\n") == 0, output
+    assert f"{'/'.join(opts)} is given twice; give it once" in output
+    assert list(tmp_path.iterdir()) == []  # refused before any work
+
+
+def test_repeated_option_with_equals_sign_and_three_times(capsys, monkeypatch):
+    code, output = cli(capsys, monkeypatch, "run", "--noise=0.1", "--noise", "0.2", "--noise=0.3", columns=200)
+    assert code == 2 and "--noise is given 3 times; give it once (these may repeat: " in output
+    assert all(option in output.split("these may repeat: ")[1] for option in ("--param/-p", "--opt/-o", "--lr"))
+
+
+def test_repeatable_options_and_flags_still_repeat(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    code, output = cli(
+        capsys,
+        monkeypatch,
+        "run",
+        "--fn",
+        "bowl",
+        "--opt",
+        "gd",
+        "--opt",
+        "momentum",
+        "--lr",
+        "0.1",
+        "--lr",
+        "0.2",
+        "-p",
+        "weight_decay=0.1",
+        "-p",
+        "dampening=0",
+        "--steps",
+        "3",
+        columns=200,
+    )
+    assert code == 0, output
+    assert output.count("momentum") == 2 and output.count("gd") >= 2
+    code, output = cli(capsys, monkeypatch, "show", "bowl", "--no-preview", "--no-preview")
+    assert code == 0, output

@@ -4,16 +4,65 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
-from typing import Annotated
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
+from typer.core import TyperCommand
 
-__all__ = ["app", "console", "err_console", "fmt", "plain", "slug", "user_errors", "visible"]
+__all__ = ["Command", "app", "console", "err_console", "fmt", "plain", "slug", "user_errors", "visible"]
 
-app = typer.Typer(
+#: what pydantic (through typer) puts before the message of a ValueError raised in a conversion
+_PYDANTIC_PREFIX = re.compile(r"^(Value error|Assertion failed), ")
+
+
+class Command(TyperCommand):
+    """Every optviz command. An option that takes one value may be given once: ``--noise 0.1
+    --noise 0.2`` is a usage error naming the option (exit 2), where click would keep the last
+    value silently. Options that take several (``--opt``, ``--lr``, ``-p``) still repeat, and so
+    do flags, which say the same thing twice. A conversion error loses pydantic's ``Value error,``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        given = list(args)  # click's parser consumes the list it is given
+        try:
+            rest = super().parse_args(ctx, args)
+        except typer.BadParameter as exc:
+            exc.message = _PYDANTIC_PREFIX.sub("", exc.message)
+            raise
+        if not ctx.resilient_parsing:
+            self._refuse_repeats(ctx, given)
+        return rest
+
+    def _refuse_repeats(self, ctx: Any, given: list[str]) -> None:
+        from typer._click.exceptions import UsageError
+        from typer.core import TyperOption as Option
+
+        # the parser lists each option every time it meets it
+        _, _, order = self.make_parser(ctx).parse_args(args=given)
+        counts = Counter(
+            param
+            for param in order
+            if isinstance(param, Option) and not (param.multiple or param.count or param.is_flag)
+        )
+        for param, count in counts.items():
+            if count > 1:
+                repeatable = ["/".join(p.opts) for p in self.get_params(ctx) if isinstance(p, Option) and p.multiple]
+                also = f" (these may repeat: {', '.join(repeatable)})" if repeatable else ""
+                times = "twice" if count == 2 else f"{count} times"
+                raise UsageError(f"{'/'.join(param.opts)} is given {times}; give it once{also}", ctx=ctx)
+
+
+class _Typer(typer.Typer):
+    """A typer app whose commands are :class:`Command` s."""
+
+    def command(self, *args: Any, cls: type[TyperCommand] | None = None, **kwargs: Any) -> Callable[..., Any]:
+        return super().command(*args, cls=cls or Command, **kwargs)
+
+
+app = _Typer(
     name="optviz",
     no_args_is_help=True,
     rich_markup_mode="rich",
