@@ -12,8 +12,10 @@ import pytest
 import typer
 from rich.console import Console
 
+from optviz import api
 from optviz.cli import app, main
 from optviz.cli.catalog import ListWhat, _list_table, _terms
+from optviz.cli.run import coordinate, run_table
 from optviz.functions import get, names
 from optviz.functions.data import CELSIUS, UNKNOWN
 
@@ -181,6 +183,66 @@ def test_conversion_errors_lose_pydantics_prefix(capsys, monkeypatch):
     code, output = cli(capsys, monkeypatch, "run", "--steps", "many")
     assert code == 2 and "--steps" in output and "Value error" not in output
     assert output.strip().count("\n") == 0
+
+
+# ------------------------------------------------------------------ the run table
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (-4e-15, "0.000000"),
+        (-0.0, "0.000000"),
+        (-3.6592549, "-3.659255"),
+        (-123.456789, "-123.4568"),
+        (9999.9999, "1.00e+04"),
+        (-1.234e16, "-1.23e+16"),
+        (-1.1e153, "-1.1e+153"),
+        (float("nan"), "nan"),
+    ],
+)
+def test_coordinates(value, text):
+    assert coordinate(value) == text
+    assert len(coordinate(value)) <= 9
+
+
+def _table_lines(fn, *args, **kwargs) -> tuple[list[str], object]:
+    batch = api.run_batch(fn, *args, **kwargs)
+    return render(run_table(batch, get(fn))), batch
+
+
+@pytest.mark.parametrize(
+    ("fn", "args", "kwargs"),
+    [
+        ("ravine", (["adam"], 0.16, 50), {}),
+        ("bowl", (["gd"], 0.25, 50), {}),  # ends at -4e-15: was -0.000000
+        ("ravine", (["gd", "sgd(momentum=0.9, nesterov=true, dampening=0)"], [10, 0.1], 1000), {}),  # diverges
+        ("bowl", (["gd"], 1e-9, 10_000, (-20000, -30000)), {}),
+        ("xcos", (["gd"], 0.1, 100_000, (-10.4,)), {}),
+        ("single_weight", (["gd"], 0.1, 5), {}),
+    ],
+)
+def test_run_table_fits_80_columns_with_each_point_on_one_line(fn, args, kwargs):
+    with np.errstate(all="ignore"):
+        lines, batch = _table_lines(fn, *args, **kwargs)
+    text = "\n".join(lines)
+    assert all(len(line) <= 80 for line in lines), text
+    assert "-0.000000" not in text and "-0 " not in text
+    header = next(line for line in lines if "optimizer" in line)
+    for column in ("lr", "final point", "loss", "to min", "steps", "diverged"):
+        assert column in header
+    for traj in batch:
+        point = f"({', '.join(coordinate(v) for v in traj.final)})"
+        assert any(point in line for line in lines), (point, text)
+    # numbers are never cut short: the only ellipsis could come from a spec, which folds instead
+    assert "…" not in text
+
+
+def test_run_table_xcos_to_min_is_zero_at_the_minimum_it_reaches():
+    lines, _ = _table_lines("xcos(c=1)", ["gd"], 0.01, 2000)
+    row = next(line for line in lines if line.startswith("gd"))
+    assert "(3.033281)" in row
+    assert re.search(r"\s\d\.\d+e-(1[0-9]|[2-9]\d)\s|\s0\s", row), row  # to min: rounding noise, not 1.943
 
 
 # ------------------------------------------------------------------ repeated options

@@ -141,4 +141,9 @@ def slug(text: str) -> str:
 
 
 def fmt(value: float) -> str:
-    return "—" if value != value else f"{value:.4g}"
+    """A number in a table, in at most 10 characters: 4 significant digits (3 with a three-digit
+    exponent), ``—`` for NaN, and ``0`` (never ``-0``) for zero."""
+    if value != value:
+        return "—"
+    text = f"{value + 0.0:.4g}"
+    return f"{value:.3g}" if "e" in text and len(text.split("e")[1]) > 3 else text

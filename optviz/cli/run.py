@@ -37,6 +37,8 @@ def run_table(batch: Any, fn: Any) -> Table:
         title=plain(f"{fn.spec}: {len(batch)} run{'s' * (len(batch) != 1)}", style="table.title"),
         title_justify="left",
         box=box.SIMPLE_HEAD,
+        show_edge=False,
+        padding=(0, 1, 0, 0),  # with the box's blank divider: two spaces between columns
         pad_edge=False,
     )
     for column, justify in [
@@ -48,15 +50,17 @@ def run_table(batch: Any, fn: Any) -> Table:
         ("steps", "right"),
         ("diverged", "right"),
     ]:
-        # numbers stay on one line; in a narrow terminal the spec and the point wrap instead
+        # numbers and points stay on one line (coordinates take at most 9 characters, so a 2-D run
+        # fits 80 columns); in a narrow terminal the spec wraps instead
         table.add_column(
             column,
             justify=justify,  # type: ignore[arg-type]
-            no_wrap=column not in ("optimizer", "final point"),
+            no_wrap=column != "optimizer",
+            overflow="fold" if column == "optimizer" else "ellipsis",  # a long spec folds, never cut
             min_width=9 if column == "optimizer" else None,
         )
     for traj in batch:
-        point = ", ".join(f"{v:.6f}" if abs(v) < 1e3 else f"{v:.3g}" for v in traj.final)
+        point = ", ".join(coordinate(v) for v in traj.final)
         distance = float(fn.nearest_minimum_distance(traj.final)) if len(traj.points) else float("nan")
         diverged = f"[red]step {traj.diverged_at}[/]" if traj.diverged else "—"
         table.add_row(
@@ -69,6 +73,21 @@ def run_table(batch: Any, fn: Any) -> Table:
             diverged,
         )
     return table
+
+
+def coordinate(value: float) -> str:
+    """A coordinate in at most 9 characters: 6 decimals below 10 (``2.940755``), fewer as it grows
+    (``123.4568``), then 3 significant digits (``-1.23e+16``); never ``-0.000000``."""
+    value = float(value)
+    size = abs(value)
+    if size != size or size == float("inf"):
+        return str(value)
+    text = f"{value:.{6 - max(0, len(str(int(size))) - 1)}f}" if size < 1e4 else ""
+    if not text or len(text.lstrip("-")) > 8:  # 1e4 or more, also once rounded (9999.9999)
+        text = f"{value:.2e}"
+        if len(text.lstrip("-")) > 8:  # a three-digit exponent
+            text = f"{value:.1e}"
+    return text.lstrip("-") if float(text) == 0 else text
 
 
 def _record_parameters(*records: type) -> list[inspect.Parameter]:
