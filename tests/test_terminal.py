@@ -245,6 +245,43 @@ def test_run_table_xcos_to_min_is_zero_at_the_minimum_it_reaches():
     assert re.search(r"\s\d\.\d+e-(1[0-9]|[2-9]\d)\s|\s0\s", row), row  # to min: rounding noise, not 1.943
 
 
+# ------------------------------------------------------------------ help text
+
+
+def _commands():
+    group = typer.main.get_command(app)
+    return [("", group), *((name, command) for name, command in group.commands.items())]
+
+
+@pytest.mark.parametrize(("name", "command"), _commands(), ids=lambda c: c if isinstance(c, str) else "")
+def test_help_paragraphs_have_no_hard_line_breaks(name, command):
+    """typer keeps a docstring's line breaks in rich mode: a paragraph must be one source line, so
+    that rich wraps it to the terminal; only example blocks (``optviz ...`` lines) keep theirs."""
+    import inspect
+
+    help_text = inspect.cleandoc(command.help or "")
+    for paragraph in help_text.split("\n\n"):
+        lines = paragraph.strip().splitlines()
+        if all(line.strip().startswith("optviz ") for line in lines):
+            continue
+        assert len(lines) == 1, f"optviz {name}: hard-wrapped paragraph {paragraph!r}"
+
+
+@pytest.mark.parametrize(("name", "command"), _commands(), ids=lambda c: c if isinstance(c, str) else "")
+def test_help_at_80_columns_keeps_each_example_on_one_line(capsys, monkeypatch, name, command):
+    import inspect
+
+    code, output = cli(capsys, monkeypatch, *([name] if name else []), "--help")
+    assert code == 0
+    lines = output.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    examples = [line.strip() for line in inspect.cleandoc(command.help or "").splitlines()]
+    examples = [line for line in examples if line.startswith("optviz ")]
+    assert examples or not name, f"optviz {name} --help shows no example"
+    for example in examples:
+        assert any(line.strip() == example for line in lines), (example, output)
+
+
 # ------------------------------------------------------------------ repeated options
 
 

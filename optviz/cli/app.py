@@ -113,7 +113,7 @@ def _main(
     [bold]Examples[/]
 
       optviz run --fn ravine --opt adam --lr 0.16
-      optviz run --fn rosenbrock --opt adam --opt "sgd(momentum=0.9)" --lr 1e-3 --steps 500
+      optviz run --fn ravine --opt adam --opt "sgd(momentum=0.9)" --lr 0.1
       optviz list functions
     """
     _state["debug"] = debug

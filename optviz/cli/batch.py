@@ -29,9 +29,7 @@ def sweep_command(
 ) -> None:
     """Render a YAML sweep of functions × optimizers × learning rates.
 
-    The whole config is checked first; errors name the file, line and key. A failing entry does
-    not stop the others: they finish, the failures are listed, and the exit code is 1. Files appear
-    only when complete; Ctrl-C keeps the finished ones and exits 130.
+    The whole config is checked first; errors name the file, line and key. A failing entry does not stop the others: they finish, the failures are listed, and the exit code is 1. Files appear only when complete; Ctrl-C keeps the finished ones and exits 130.
 
     [bold]Examples[/]
 
@@ -145,8 +143,7 @@ def gallery_command(
 ) -> None:
     """Render the lesson configs into the gallery folder and write its README.md.
 
-    The README lists every lesson in the configs folder with its picture, its one-line lesson
-    and the command that makes it; --only re-renders some and keeps the others' files.
+    The README lists every lesson in the configs folder with its picture, its one-line lesson and the command that makes it; --only re-renders some and keeps the others' files.
 
     [bold]Examples[/]
 

@@ -167,11 +167,11 @@ def run_command(**options: Any) -> None:
 
       optviz run --fn ravine --opt adam --lr 0.16
       optviz run --fn ravine --opt gd --lr 0.4 --lr 0.6 --steps 20
-      optviz run --fn rosenbrock --opt adam --opt nesterov --lr 1e-3 --steps 2000 --start=-1.5,2
+      optviz run --fn rosenbrock --opt adam --lr 1e-3 --steps 2000 --start=-1.5,2
       optviz run --fn thermometer --opt gd --lr 1e-2 --steps 5000 --export fit.csv
       optviz run --fn ravine --opt adam -p betas=0.8,0.99 --schedule cosine
-      optviz run --fn ravine --opt gd --opt momentum --opt adam --lr 0.4 --out ravine.gif
-      optviz run --fn rosenbrock --opt adam --lr 0.01 --steps 300 --out rosen.png --view surface --theme dark
+      optviz run --fn ravine --opt gd --opt momentum --lr 0.4 --out ravine.gif
+      optviz run --opt adam --lr 0.1 --out ravine.png --view surface --theme dark
     """
     with user_errors():
         from optviz import api
