@@ -121,10 +121,6 @@ def test_the_mp4_hint_keeps_its_brackets(capsys, monkeypatch, tmp_path):
     check(*cli(capsys, "sweep", sweep_config(tmp_path, "a.mp4")), 2, "pip install 'optviz[mp4]'")
 
 
-@pytest.mark.xfail(
-    reason="usage errors are printed by main() in optviz/cli/__init__.py, which does not escape them yet",
-    strict=False,
-)
 @pytest.mark.parametrize(
     "argv",
     [pytest.param(["list", USER], id="list-bad-argument"), pytest.param([*RUN, f"--{USER}"], id="unknown-option")],

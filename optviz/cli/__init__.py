@@ -23,7 +23,7 @@ from optviz.cli import catalog  # noqa: F401
 from optviz.cli import batch  # noqa: F401
 
 # isort: on
-from optviz.cli.app import app, err_console
+from optviz.cli.app import app, err_console, plain
 
 __all__ = ["Terminated", "app", "main"]
 
@@ -130,7 +130,10 @@ def _main(argv: list[str] | None) -> int:
         return 2
     except UsageError as exc:
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-        err_console.print(f"[bold red]error:[/] {exc.format_message()}{hint}", highlight=False, soft_wrap=True)
+        # the message quotes what was typed: print it as text, never as markup
+        err_console.print(
+            "[bold red]error:[/]", plain(f"{exc.format_message()}{hint}"), highlight=False, soft_wrap=True
+        )
         return 2
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("[yellow]interrupted[/]")
