@@ -270,6 +270,10 @@ def load(path: str | os.PathLike) -> Trajectory:
     suffix = path.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
         raise OutputError(f"cannot load {str(path)!r}: unknown suffix; use one of {', '.join(EXPORT_SUFFIXES)}")
+    if path.exists() and not path.is_file():  # a FIFO or a device would be read without end
+        raise LoadError(
+            f"cannot load trajectory {str(path)!r}: not a regular file; give a file written by optviz --export"
+        )
     try:
         fields = _read_npz(path) if suffix == ".npz" else _read_text(path.read_text(encoding="utf-8"), suffix)
         return Trajectory(*fields)

@@ -189,3 +189,12 @@ def test_fuzz_load(tmp_path, data, suffix):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _one_line_error(optviz.load, LoadError, path)
+
+
+def test_load_refuses_a_fifo_instead_of_reading_forever(tmp_path):
+    import os
+
+    fifo = tmp_path / "endless.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(LoadError, match="not a regular file"):
+        optviz.load(fifo)
