@@ -340,11 +340,17 @@ DRAW_BAD = {
     "view": "nonsense",
     "size": "nonsense",
     "theme": "nonsense",
+    "preset": "nonsense",
+    "text_scale": -1,
     "dpi": -1,
     "frames": 1,
     "fps": 0,
     "hold": -1,
     "title": 5,
+    "labels": 5,
+    "finals": "nonsense",
+    "xlim": "nonsense",
+    "ylim": [1],
 }
 
 

@@ -101,6 +101,8 @@ def _record_parameters(*records: type) -> list[inspect.Parameter]:
             if not meta.cli:
                 continue
             flags = meta.flags or (f"--{name.replace('_', '-')}",)
+            if meta.cli_type is bool:  # --finals / --no-finals
+                flags = tuple(f"{flag}/--no-{flag.removeprefix('--')}" for flag in flags)
             option = typer.Option(*flags, help=meta.help, rich_help_panel=meta.panel)
             if meta.many:
                 annotation, default = list[meta.cli_type] | None, None
@@ -197,7 +199,7 @@ def run_command(**options: Any) -> None:
             options.pop("opt") or ["gd"],
             options.pop("lr") or None,
             options.pop("steps"),
-            options.pop("start"),
+            _starts(options.pop("start")),
             **{name: value for name, value in options.items() if name != "fn"},
             **hyper,
         )
@@ -215,6 +217,11 @@ def run_command(**options: Any) -> None:
                 console.print("wrote", plain(path))
         if out is not None:
             console.print("wrote", plain(render.render(batch, function, out, drawing)))
+
+
+def _starts(starts: list[str] | None) -> Any:
+    """``--start`` given once is one point; given again, each is a run of its own."""
+    return starts[0] if starts and len(starts) == 1 else starts
 
 
 #: the most characters of a run's label in its export file name

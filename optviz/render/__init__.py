@@ -57,13 +57,22 @@ def render(
         view: ``contour`` (2-D map or 1-D curve) or ``surface`` (3-D, 2-D functions only).
         size: ``16:9`` (1280x720), ``4:3`` (960x720), ``square`` (720x720) or ``WIDTHxHEIGHT``.
         theme: ``light`` or ``dark``.
-        dpi: text scale; the default makes the short side 7.2 inches (100 dpi at 1280x720).
-            Pixels are set by ``size``; a higher dpi makes text and lines larger.
+        preset: ``default``, or ``talk`` (text scale 1.6, thicker lines, at most four ticks per
+            axis: a 1280x720 slide read from the back of a lecture hall).
+        text_scale: grows text, markers and lines by this factor (default 1, the preset's);
+            pixels are set by ``size`` and the layout keeps its proportions.
+        dpi: the same scale in dots per inch: the default makes the short side 7.2 inches (100 dpi
+            at 1280x720) times ``text_scale``.
         frames: animations: at most this many frames, sampling the steps evenly (the last step is
             always shown).
         fps: animations: frames per second (GIF delays are rounded to 10 ms).
         hold: animations: seconds the last frame stays before the loop restarts.
-        title: replaces the default title (the function's name and formula).
+        title: replaces the default title (the function's name and formula); ``{fn}``, ``{opt}``,
+            ``{lr}``, ``{steps}`` are filled in (several values joined by commas); ``""`` for none.
+        labels: the legend text of each run, in the order of the runs (one per run).
+        finals: show each run's loss in the legend (the final one; in animations the current one,
+            the final one on the held last frame).
+        xlim, ylim: ``(lo, hi)`` of the window (for a 1-D function ``ylim`` is the range of f).
         settings: a :class:`~optviz.settings.DrawSettings` to start from; ``options`` (any of
             its fields, as above) override it.
 
@@ -72,7 +81,8 @@ def render(
 
     Raises:
         OutputError: unknown suffix, bad size or dpi, unwritable folder, MP4 without imageio-ffmpeg,
-            a 1-D function in the surface view, runs of another dimension than ``fn``.
+            a 1-D function in the surface view, runs of another dimension than ``fn``, not one
+            label per run.
         HyperparameterError: frames, fps or hold out of range.
         UnknownNameError: unknown panel, view or theme.
     """
@@ -80,6 +90,11 @@ def render(
     trajs = [trajectories] if isinstance(trajectories, Trajectory) else list(trajectories)
     path, settings = check_target(out, fn, settings, **options)
     _check_runs(trajs, fn)
+    if settings.labels is not None and len(settings.labels) != len(trajs):
+        raise OutputError(
+            f"{len(settings.labels)} label{'s' * (len(settings.labels) != 1)} for {len(trajs)} "
+            f"run{'s' * (len(trajs) != 1)}: give one --label per run, in the order of the runs (opt x lr x start)"
+        )
     if path.suffix.lower() in ANIMATED_SUFFIXES:
         from optviz.render.animate import save_animation
 
@@ -113,7 +128,7 @@ def check_target(
     if settings is None:
         settings = DrawSettings(**options)
     elif options:
-        settings = dataclasses.replace(settings, **options)
+        settings = dataclasses.replace(settings, **_follow(settings, options))
     if settings.view == "surface" and fn.dim != 2:
         raise OutputError(f"--view surface needs a 2-D function; {fn.name} is {fn.dim}-D, use --view contour")
     if not isinstance(out, (str, os.PathLike)):
@@ -122,6 +137,18 @@ def check_target(
     if path.suffix.lower() == ".mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
         raise OutputError(f"{path.name}: MP4 needs imageio-ffmpeg; pip install 'optviz[mp4]', or write a .gif")
     return check_output(path, SUFFIXES, "output"), settings
+
+
+def _follow(settings: DrawSettings, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with the text scale and dpi reset where ``settings`` had the defaults that the
+    options change: a new preset brings its text scale, a new size or scale its dpi."""
+    options = dict(options)
+    if "preset" in options and "text_scale" not in options and settings.text_scale == settings.preset.text_scale:
+        options["text_scale"] = None
+    if "dpi" not in options and {"size", "preset", "text_scale"} & set(options):
+        default = DrawSettings(size=settings.size, text_scale=settings.text_scale).dpi
+        options["dpi"] = None if settings.dpi == default else settings.dpi
+    return options
 
 
 def preview(fn: str | TestFunction, out: str | os.PathLike, **settings: Any) -> Path:

@@ -13,7 +13,7 @@ from optviz.errors import HyperparameterError, OptvizError, OutputError, SpecErr
 from optviz.settings.record import Checked, is_real, plain, setting
 from optviz.themes import THEMES, Theme
 
-__all__ = ["PANELS", "SIZES", "VIEWS", "DrawSettings", "default_dpi", "parse_panels", "parse_size"]
+__all__ = ["PANELS", "PRESETS", "SIZES", "VIEWS", "DrawSettings", "Preset", "default_dpi", "parse_panels", "parse_size"]
 
 PANELS = ("loss", "grad_norm", "lr")
 VIEWS = ("contour", "surface")
@@ -25,6 +25,32 @@ FRAMES_RANGE = (2, 2000)
 #: GIF delays are whole centiseconds and browsers slow down anything under 2 cs, so 50 fps is the top
 FPS_RANGE = (1, 50)
 HOLD_RANGE = (0.0, 30.0)
+TEXT_SCALE_RANGE = (0.25, 4.0)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A look for a kind of screen.
+
+    Attributes:
+        name: as ``--preset`` names it.
+        text_scale: the text scale unless ``--text-scale`` gives one.
+        line_scale: paths and panel curves this much thicker than the text scale makes them.
+        max_ticks: at most this many tick labels per axis (``None``: matplotlib's choice).
+    """
+
+    name: str
+    text_scale: float
+    line_scale: float
+    max_ticks: int | None
+
+
+#: ``talk``: a 1280x720 slide read from the back of a lecture hall (10 m): body text 27 px, tick
+#: labels 23 px, paths 7 px wide, at most four ticks per axis
+PRESETS = {
+    "default": Preset("default", 1.0, 1.0, None),
+    "talk": Preset("talk", 1.6, 1.4, 4),
+}
 
 
 # ------------------------------------------------------------------------------------ draw checks
@@ -107,12 +133,63 @@ def _check_theme(theme: Any) -> Theme:
     return theme if isinstance(theme, Theme) else THEMES[_choice("theme", THEMES)(theme)]
 
 
+def _check_preset(preset: Any) -> Preset:
+    return preset if isinstance(preset, Preset) else PRESETS[_choice("preset", PRESETS)(preset)]
+
+
+def _check_text_scale(scale: Any, checked: Mapping[str, Any]) -> float:
+    if scale is None:
+        return checked["preset"].text_scale
+    return _ranged("text-scale", *TEXT_SCALE_RANGE, "1.5", OutputError)(scale)
+
+
 def _check_dpi(dpi: Any, checked: Mapping[str, Any]) -> float:
     # only a dpi the user chose is range-checked: the default scales with the size, and a
     # thumbnail (160x90) needs less than the smallest dpi anyone would type
-    if dpi is None or dpi == default_dpi(*checked["size"]):  # so that a checked record checks again
-        return default_dpi(*checked["size"])
+    default = default_dpi(*checked["size"]) * checked["text_scale"]
+    if dpi is None or dpi == default:  # so that a checked record checks again
+        return default
     return _ranged("dpi", *DPI_RANGE, "100", OutputError)(dpi)
+
+
+def _check_labels(labels: Any) -> tuple[str, ...] | None:
+    if labels is None:
+        return None
+    items = [labels] if isinstance(labels, str) else labels
+    if not isinstance(items, (list, tuple)) or not all(isinstance(label, str) for label in items):
+        raise SpecError(
+            f"legend labels are text, one per run in the order of the runs, "
+            f"e.g. --label 'β = 0.5' --label 'β = 0.25'; got {labels!r}"
+        )
+    return tuple(items)
+
+
+def _check_finals(finals: Any) -> bool:
+    if not isinstance(finals, bool):
+        raise SpecError(f"finals is true or false (--finals / --no-finals); got {finals!r}")
+    return finals
+
+
+def _window(axis: str) -> Callable[[Any], tuple[float, float] | None]:
+    """A check of ``--xlim``/``--ylim``: ``"LO,HI"`` or a pair of numbers, LO < HI."""
+
+    def check(value: Any) -> tuple[float, float] | None:
+        if value is None:
+            return None
+        items: Any = value.split(",") if isinstance(value, str) else value
+        pair = None
+        if isinstance(items, (list, tuple)) and len(items) == 2:
+            try:
+                pair = tuple(float(v) if isinstance(v, str) or is_real(v) else math.nan for v in items)
+            except ValueError:
+                pair = None
+        if pair is None or not all(math.isfinite(v) for v in pair) or not pair[0] < pair[1]:
+            raise OutputError(
+                f"--{axis} {value!r} must be two numbers LO,HI with LO < HI, e.g. --{axis}=-6,2 ({axis}: [-6, 2] in YAML)"
+            )
+        return pair
+
+    return check
 
 
 def _check_title(title: Any) -> str | None:
@@ -123,10 +200,13 @@ def _check_title(title: Any) -> str | None:
 
 @dataclass(frozen=True, kw_only=True)
 class DrawSettings(Checked):
-    """How runs are drawn: view, panels, pixel size, theme, text scale, animation timing, title.
+    """How runs are drawn: view, panels, pixel size, theme, preset, text scale, animation timing,
+    title, legend labels and values, window.
 
     Every field is checked on construction: ``size`` becomes ``(width, height)`` pixels, ``theme``
-    a :class:`~optviz.themes.Theme`, ``dpi`` a number (default: scaled to the size).
+    a :class:`~optviz.themes.Theme`, ``preset`` a :class:`Preset`, ``text_scale`` a number (the
+    preset's by default) and ``dpi`` the dots per inch drawn with: the text scale times the dpi
+    that makes the short side 7.2 inches, unless given.
     """
 
     panels: Any = setting(
@@ -148,9 +228,23 @@ class DrawSettings(Checked):
         plain(_check_theme),
         panel=_PICTURES,
     )
+    preset: Any = setting(
+        "default",
+        "default, or talk: large text, thick lines, few ticks, for a 1280x720 slide read from 10 m.",
+        plain(_check_preset),
+        panel=_PICTURES,
+    )
+    text_scale: Any = setting(
+        None,
+        "Grow text, markers and lines by this factor; the layout keeps its proportions "
+        "(default 1, 1.6 with --preset talk).",
+        _check_text_scale,
+        cli_type=float,
+        panel=_PICTURES,
+    )
     dpi: Any = setting(
         None,
-        "Text scale (default: 100 at 1280x720; higher = larger text).",
+        "The text scale in dots per inch: 100 at 1280x720 is --text-scale 1 (prefer --text-scale).",
         _check_dpi,
         cli_type=float,
         panel=_PICTURES,
@@ -178,14 +272,47 @@ class DrawSettings(Checked):
     )
     title: Any = setting(
         None,
-        "Title above the picture (default: the function's name and formula).",
+        "Title above the picture (default: the function's name and formula); {fn}, {opt}, {lr}, "
+        "{steps} are filled in; --title '' for none.",
         plain(_check_title),
+        panel=_PICTURES,
+    )
+    labels: Any = setting(
+        None,
+        "Legend text of a run; repeat for each run, in the order of the runs (opt x lr x start).",
+        plain(_check_labels),
+        flags=("--label",),
+        many=True,
+        panel=_PICTURES,
+    )
+    finals: Any = setting(
+        True,
+        "Show each run's loss in the legend (the final one; in animations the current one).",
+        plain(_check_finals),
+        cli_type=bool,
+        panel=_PICTURES,
+    )
+    xlim: Any = setting(None, "The window's x range LO,HI, e.g. --xlim=-6,2.", plain(_window("xlim")), panel=_PICTURES)
+    ylim: Any = setting(
+        None,
+        "The window's y range LO,HI (of f for a 1-D function), e.g. --ylim=-3,3.",
+        plain(_window("ylim")),
         panel=_PICTURES,
     )
 
     #: body font size in points; with the default dpi the short side is 7.2 in, so text keeps the same
     #: share of the picture at every size (about 1/36 of its height), readable on a projected slide
     font_pt = 12.0
+
+    @property
+    def line_scale(self) -> float:
+        """How much thicker paths and panel curves are than the text scale makes them."""
+        return self.preset.line_scale
+
+    @property
+    def max_ticks(self) -> int | None:
+        """At most this many tick labels per axis, or ``None`` for matplotlib's choice."""
+        return self.preset.max_ticks
 
     @property
     def width(self) -> int:

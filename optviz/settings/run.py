@@ -295,7 +295,12 @@ class RunSettings(Checked):
         many=True,
     )
     steps: Any = setting(50, "Number of updates.", plain(check_steps), flags=("--steps", "-n"), cli_type=int)
-    start: Any = setting(None, "Start point, e.g. --start=-5,-2 (default: the function's).", _check_start)
+    start: Any = setting(
+        None,
+        "Start point, e.g. --start=-5,-2 (default: the function's); repeat to overlay runs from several.",
+        _check_start,
+        many=True,
+    )
     schedule: Any = setting(
         None,
         "LR schedule, e.g. cosine, 'step(step_size=10, gamma=0.5)', 'warmup(steps=5)+cosine'.",

@@ -53,6 +53,8 @@ YAML_TYPES: dict[str, Any] = {
     "fn": OneOrMany,
     # a mapping of hyperparameters: {momentum: 0.9}, or {adam.betas: [0.8, 0.99]} for one optimizer
     "hyper": dict[str, Any] | None,
+    # one point ([-5, -2], or 10 in 1-D) or a list of points: the sweep reads its shape itself
+    "start": Any,
     # parse_panels takes a comma string or a list of names; a number would not even iterate
     "panels": Annotated[list[str], BeforeValidator(_as_list)] | None,
 }
