@@ -1,7 +1,8 @@
 """The contour view (``--view contour``): a 2-D function as filled contours, a 1-D one as its curve.
 
-Each drawing returns ``xy_of(points, loss)``, which maps a path to the axes' coordinates. The
-contour levels (:func:`function_levels`) also colour the surface view.
+Each drawing returns a :class:`~optviz.render.style.PathMapper`, which places a path in the axes'
+coordinates, clipped to the window. The contour levels (:func:`function_levels`) also colour the
+surface view.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 
 from optviz.functions import TestFunction
-from optviz.render.style import Levels, contour_levels, far_box, truncate_far
+from optviz.render.style import Levels, PathMapper, contour_levels
 from optviz.themes import Theme
 
 __all__ = ["draw_contours", "draw_curve", "fill_cmap", "function_levels", "path_2d"]
@@ -54,7 +55,17 @@ def draw_contours(
     norm = Normalize(levels.levels[0], levels.levels[-1])
     lines = levels.extended(float(np.nanmax(z)))
     bands = ax.contourf(xs, ys, z, levels=lines, cmap=fill_cmap(theme), norm=norm, extend="both", zorder=0)
-    ax.contour(xs, ys, z, levels=lines, colors=theme.line, linewidths=0.7, alpha=theme.line_alpha, zorder=1)
+    ax.contour(
+        xs,
+        ys,
+        z,
+        levels=lines,
+        colors=theme.line,
+        linewidths=0.7,
+        alpha=theme.line_alpha,
+        negative_linestyles="solid",  # a log level below 0 is not a negative value: no dashes
+        zorder=1,
+    )
     ax.set_xlim(*limits[0])
     ax.set_ylim(*limits[1])
     ax.set_xlabel(f"${fn.labels[0]}$")
@@ -62,18 +73,17 @@ def draw_contours(
     return [tuple(c) for c in bands.get_facecolor()]
 
 
-def path_2d(limits: np.ndarray):
-    """2-D: paths are drawn at their points, cut where they leave far beyond ``limits``."""
-    box = far_box(limits)
+def path_2d(limits: np.ndarray) -> PathMapper:
+    """2-D: paths are drawn at their points, clipped to ``limits`` (the axes' window)."""
 
-    def xy_of(points: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    def at_points(points: np.ndarray, loss: np.ndarray) -> np.ndarray:
         del loss
-        return truncate_far(points, box)
+        return np.asarray(points, dtype=float)
 
-    return xy_of
+    return PathMapper(np.asarray(limits, dtype=float), at_points)
 
 
-def draw_curve(ax: Axes, fn: TestFunction, limits: np.ndarray, theme: Theme):
+def draw_curve(ax: Axes, fn: TestFunction, limits: np.ndarray, theme: Theme) -> PathMapper:
     """1-D: the curve ``f`` over the window; paths are drawn on it at ``(x, f(x))``."""
     xs = np.linspace(limits[0, 0], limits[0, 1], 800)
     with np.errstate(all="ignore"):
@@ -88,9 +98,8 @@ def draw_curve(ax: Axes, fn: TestFunction, limits: np.ndarray, theme: Theme):
     ax.grid(True, lw=0.6)
     ax.set_xlabel(f"${fn.labels[0]}$")
     ax.set_ylabel(f"$f({fn.labels[0]})$")
-    box = far_box(np.array([limits[0], ylim]))
 
-    def xy_of(points: np.ndarray, loss: np.ndarray) -> np.ndarray:
-        return truncate_far(np.column_stack([points[:, 0], loss]), box)
+    def on_curve(points: np.ndarray, loss: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.asarray(points, dtype=float)[:, 0], loss])
 
-    return xy_of
+    return PathMapper(np.array([limits[0], ylim], dtype=float), on_curve)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -23,7 +21,16 @@ from optviz.functions import TestFunction
 from optviz.render.contour import draw_contours, draw_curve, function_levels, path_2d
 from optviz.render.layout import arrange, main_aspect
 from optviz.render.legend import add_legend
-from optviz.render.marks import draw_arrows, draw_ends, draw_minima, draw_path, draw_starts
+from optviz.render.marks import (
+    draw_arrows,
+    draw_crossings,
+    draw_ends,
+    draw_minima,
+    draw_path,
+    draw_reached_minima,
+    draw_starts,
+    show_path,
+)
 from optviz.render.panels import add_panels
 from optviz.render.runs import RunArt
 from optviz.render.style import plot_window
@@ -48,17 +55,13 @@ class Scene:
     steps: int
     options: DrawSettings
     is3d: bool = False
-    markers: list[Artist] = field(default_factory=list)  # start and minima markers, drawn over the paths
+    markers: list[Artist] = field(default_factory=list)  # start, minima and edge markers, drawn over the paths
     flat_colors: list[tuple[float, ...]] = field(default_factory=list)  # large single-colour areas (contour bands)
 
     def update(self, k: int) -> None:
         """Show every run's first ``k`` updates (``points[0..k]``); runs that stopped earlier show all."""
         for run in self.runs:
-            # ``xy`` row i is point i, except that a path cut far away ends one row early, on the exit point
-            m = min(k + 1, len(run.xy))
-            _set_path(run.path, run.xy[:m], self.is3d)
-            if run.head is not None:
-                _set_path(run.head, run.xy[max(m - 1, 0) : m], self.is3d)
+            show_path(run, k, self.is3d)  # the path clipped to the window, its head and edge marks
             for name, line in run.panel_lines.items():
                 steps, values = run.series[name]
                 j = min(k + 1, len(steps))  # lr[k] is the rate update k uses, shown at step k
@@ -85,13 +88,6 @@ class Scene:
         if self.counter is not None:
             out.append(self.counter)
         return sorted(out, key=lambda artist: artist.get_zorder())
-
-
-def _set_path(line: Any, xy: np.ndarray, is3d: bool) -> None:
-    if is3d:
-        line.set_data_3d(xy[:, 0], xy[:, 1], xy[:, 2])
-    else:
-        line.set_data(xy[:, 0], xy[:, 1])
 
 
 def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: DrawSettings, *, animated: bool) -> Scene:
@@ -135,10 +131,12 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: DrawSett
 
     runs = []
     for traj, color in zip(trajs, colors, strict=True):
-        xy = xy_of(traj.points, traj.loss)
-        path, head = draw_path(main, traj, color, xy, opts, animated)
-        runs.append(RunArt(traj, color, xy, path, head))
+        clip = xy_of.path(traj.points, traj.loss)
+        path, head = draw_path(main, traj, color, clip, opts, animated)
+        runs.append(RunArt(traj, color, clip, path, head))
     markers += draw_starts(main, runs, theme, animated)
+    markers += draw_crossings(main, runs, opts, animated)
+    markers += draw_reached_minima(main, fn, runs, theme, xy_of, animated)
     panels = add_panels(fig, layout, runs, opts, steps, animated)
     add_title(fig, fn, opts, layout)
     counter = StepCounter(fig, layout.counter_xy, steps, opts.font_pt, theme.muted) if animated else None
