@@ -5,10 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["D2L_ORANGE", "OKABE_ITO", "THEMES", "Theme", "run_colors"]
+__all__ = [
+    "D2L_ORANGE",
+    "DARK_PALETTE",
+    "LIGHT_PALETTE",
+    "OKABE_ITO",
+    "RUN_MARKERS",
+    "THEMES",
+    "Theme",
+    "run_colors",
+    "run_markers",
+]
 
-#: Okabe & Ito (2008), "Color universal design": distinct for the common colour-vision deficiencies
+#: Okabe & Ito (2008), "Color universal design" (the palette before issue 11: its orange and
+#: vermilion, runs 1 and 4, look alike on a projector)
 OKABE_ITO = ("#E69F00", "#0072B2", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+#: Run colours on the light theme. Chosen (starting from Okabe-Ito) so that every pair stays apart
+#: by CIEDE2000 for normal vision, simulated protan, deutan and tritan vision (Machado et al. 2009,
+#: severity 1) and a washed-out projector: at least 20 among the first four, 13.5 among all eight
+#: (Okabe-Ito: 10.8), and every colour stands off the contour fill (tests/test_pictures_colors.py).
+LIGHT_PALETTE = ("#0B63E3", "#B8B300", "#000000", "#FF74A0", "#009A5F", "#7F224F", "#1BB7FF", "#CD4B0F")
+#: Run colours on the dark theme, chosen the same way, light enough to read on its background
+DARK_PALETTE = ("#E49D05", "#49ACFF", "#FFFEFA", "#8D7185", "#009765", "#C45200", "#FFEC1B", "#CBD8FF")
+#: A marker shape per run, the second cue beside colour (also past the eighth run, where colours
+#: repeat). None of them is a start (square) or minimum (star, dot, cross) marker.
+RUN_MARKERS = ("o", "^", "D", "v", "P", "<", "h", ">")
 #: the d2l textbook's path colour (matplotlib's C1), used when there is a single run
 D2L_ORANGE = "#ff7f0e"
 
@@ -79,7 +100,7 @@ THEMES = {
         line="#4a6f94",
         line_alpha=0.55,
         single=D2L_ORANGE,
-        palette=OKABE_ITO,
+        palette=LIGHT_PALETTE,
         marker="#ffffff",
     ),
     "dark": Theme(
@@ -91,8 +112,7 @@ THEMES = {
         line="#8fb3d9",
         line_alpha=0.45,
         single=D2L_ORANGE,
-        # Okabe-Ito with the dark blue swapped for sky blue and black for white, both visible on dark
-        palette=("#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79A7", "#F0E442", "#ffffff", "#0072B2"),
+        palette=DARK_PALETTE,
         marker="#111418",
     ),
 }
@@ -103,3 +123,12 @@ def run_colors(theme: Theme, n: int) -> list[str]:
     if n == 1:
         return [theme.single]
     return [theme.palette[i % len(theme.palette)] for i in range(n)]
+
+
+def run_markers(n: int) -> list[str]:
+    """One marker shape per run: a dot for a single run (as the textbook draws it), then
+    :data:`RUN_MARKERS` in turn, shifted by one each time the eight colours come round, so a
+    colour that comes back (run 9 has run 1's colour) comes back with another shape."""
+    if n == 1:
+        return ["o"]
+    return [RUN_MARKERS[(i + i // 8) % len(RUN_MARKERS)] for i in range(n)]

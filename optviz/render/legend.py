@@ -1,70 +1,259 @@
-"""The legend: an entry per run, naming what sets it apart from the others, then one per marker shape."""
+"""The legend: an entry per run, naming what sets it apart from the others, then one per marker shape.
+
+A run's entry is its ``--label``, or its optimizer and lr plus every setting the runs of the figure
+differ in (schedule, noise, batch size, clipping, seed, steps, start). Pictures add the final loss;
+animations show the loss at the frame's step beside the entry (:class:`RunValues`) and the final
+value only on the last frame, which the GIF holds. Long entries are wrapped to the legend's room;
+more entries than fit get a smaller font, down to 3/4, and then a compact key ("… 190 more runs",
+colours and marker shapes repeat), so that the legend never takes the main plot's share nor runs
+into the panels.
+"""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 
 from optviz.functions import TestFunction
-from optviz.render.layout import is_wide
+from optviz.render.glyphs import GlyphText, text_width
+from optviz.render.layout import LegendRoom
+from optviz.render.panels import panel_scale, series
 from optviz.settings import DrawSettings
 from optviz.trajectory import Trajectory
 
-__all__ = ["add_legend"]
+__all__ = ["RunValues", "add_legend", "add_values", "run_names", "value_text"]
 
-#: settings named in a legend entry when the runs of one figure differ in them
-_DISTINGUISHING = ("schedule", "noise", "batch_size", "seed", "clip_norm", "clip_value")
+#: settings named in a legend entry when the runs of one figure differ in them, and how they read
+_DISTINGUISHING = {
+    "schedule": lambda v: str(v) if v else "constant lr",
+    "noise": lambda v: f"noise {v:g}" if v else "no noise",
+    "batch_size": lambda v: f"batch {v}" if v is not None else "full batch",
+    "clip_norm": lambda v: f"clip norm {v:g}" if v is not None else "no clip norm",
+    "clip_value": lambda v: f"clip value {v:g}" if v is not None else "no clip value",
+    "seed": lambda v: f"seed {v}",
+    "steps": lambda v: f"{v} steps",
+}
+_SEP = " · "
+#: the legend's font shrinks to this share of its size before entries are cut
+_MIN_FONT = 0.75
 
 
-def _run_labels(trajs: Sequence[Trajectory]) -> list[str]:
-    """``"adam, lr=0.16 · final loss 1.2e-05"``; a setting the runs differ in (start point,
-    schedule, noise, batch size, seed, clipping) is added."""
+def run_names(trajs: Sequence[Trajectory], labels: Sequence[str] | None = None) -> list[str]:
+    """Each run's legend name: its label if given, else ``"adam, lr=0.16"`` and every setting the
+    runs differ in (``"…, step(step_size=10), noise 1, batch 4, clip norm 1 from (-5, -2)"``)."""
+    if labels is not None:
+        return list(labels)
     differing = [k for k in _DISTINGUISHING if len({repr(t.settings.get(k)) for t in trajs}) > 1]
-    starts = {tuple(t.settings.get("start", ())) for t in trajs}
-    labels = []
+    starts = {tuple(t.settings.get("start") or ()) for t in trajs}
+    names = []
     for i, traj in enumerate(trajs):
         s = traj.settings
         name = traj.label if "opt" in s and "lr" in s else f"run {i + 1}"
         for key in differing:
-            value = s.get(key)
-            name += f", {value}" if key == "schedule" and value else f", {key}={value if value is not None else '—'}"
+            name += ", " + _DISTINGUISHING[key](s.get(key))
         if len(starts) > 1 and s.get("start") is not None:
             name += " from (" + ", ".join(f"{v:g}" for v in s["start"]) + ")"
-        if traj.diverged:
-            labels.append(f"{name} · diverged at step {traj.diverged_at}")
-        else:
-            labels.append(f"{name} · final loss {traj.final_loss:.3g}")
-    return labels
+        names.append(name)
+    return names
+
+
+def value_text(traj: Trajectory, k: int | None = None) -> str:
+    """The loss to show beside a run: at step ``k`` while an animation plays (``loss 0.0123``),
+    or the final one (``k=None``: ``final loss 1.2e-05``, ``diverged at step 87``)."""
+    if traj.diverged and (k is None or k >= traj.diverged_at):
+        return f"diverged at step {traj.diverged_at}"
+    if not len(traj.loss):
+        return ""
+    if k is None:
+        return f"final loss {traj.final_loss:.3g}"
+    return f"loss {traj.loss[min(k, len(traj.loss) - 1)]:.3g}"
+
+
+@dataclass
+class RunValues:
+    """Animations: each run's loss beside its legend entry, set for a frame's step by :meth:`update`."""
+
+    trajs: Sequence[Trajectory]
+    last: int  # the step of the held last frame, which shows the final values
+    texts: list[GlyphText] = field(default_factory=list)
+
+    def update(self, k: int) -> None:
+        for traj, text in zip(self.trajs, self.texts, strict=True):
+            text.text = value_text(traj, None if k >= self.last else k)
 
 
 def add_legend(
     fig: Figure,
     fn: TestFunction,
     trajs: Sequence[Trajectory],
-    colors: list[str],
+    style: tuple[list[str], list[str]],
     limits: np.ndarray,
     opts: DrawSettings,
-) -> Legend:
-    """The figure's legend, anchored nowhere yet (the layout needs its size first).
+    room: LegendRoom,
+    frames: np.ndarray | None = None,
+) -> tuple[Legend, list[str]]:
+    """The figure's legend, fitted to ``room``, anchored nowhere yet (the layout needs its size).
 
     Args:
         fig: the figure.
         fn: the function (its minima inside ``limits`` get entries).
-        trajs: the runs, one entry each in ``colors``.
-        colors: the runs' colours.
+        trajs: the runs, one entry each.
+        style: the runs' colours and marker shapes.
         limits: the main axes' window.
-        opts: checked settings (theme, figure shape).
+        opts: checked settings (theme, labels, finals, scale).
+        room: the pixels it may take.
+        frames: animations: the steps of the frames, whose values the entries leave room for
+            (drawn by :func:`add_values`); ``None`` for a picture, whose entries end with the final loss.
+
+    Returns:
+        The legend and, per run entry shown, the text its value is drawn after (animations).
     """
+    scale = opts.line_scale
+    colors, markers = style
+    names = run_names(trajs, opts.labels)
+    base = 0.85 * opts.font_pt
+    values = _value_widths(fig, trajs, opts, frames, FontProperties(size=base))
+    extras = _extra_entries(fn, trajs, limits, opts)
+    size, shown = base, len(trajs)
+    while True:
+        prop = FontProperties(size=size)
+        widths = [w * size / base for w in values]
+        texts, tails = _texts(fig, names[:shown], trajs, widths, opts, room, prop, frames is not None)
+        handles = [
+            Line2D([], [], color=c, lw=1.8 * scale, marker=m, ms=5 * scale)
+            for c, m in zip(colors, markers, strict=True)
+        ][:shown]
+        if shown < len(trajs):
+            texts.append(f"… {len(trajs) - shown} more run{'s' * (len(trajs) - shown > 1)}")
+            handles.append(Line2D([], [], ls="none"))
+        for handle, text in extras:
+            handles.append(handle)
+            texts.append(text)
+        legend = fig.legend(
+            handles,
+            texts,
+            loc="upper left",
+            ncol=room.ncol if len(texts) > 1 else 1,
+            frameon=False,
+            borderaxespad=0.0,
+            borderpad=0.0,
+            handlelength=1.8,
+            columnspacing=1.4,
+            labelspacing=0.45,
+            prop=prop,
+        )
+        box = legend.get_window_extent(fig.canvas.get_renderer())
+        if box.height <= room.height or shown <= 1:
+            return legend, tails
+        legend.remove()
+        if size > _MIN_FONT * base:  # first a smaller font
+            size = max(_MIN_FONT * base, size * max(0.85, (room.height / box.height) ** 0.5))
+            continue
+        # then a compact key: as many runs as fit, and a line for the rest
+        per_entry = box.height / max(1, -(-len(texts) // room.ncol))
+        fits = int(room.height / per_entry) * room.ncol - len(extras) - 1
+        shown = max(1, min(shown - 1, fits))
+
+
+def _texts(fig, names, trajs, values, opts, room, prop, animated) -> tuple[list[str], list[str]]:
+    """The entries' texts, wrapped to the room; for animations, padded with figure spaces where
+    the value will be drawn, and the text each value follows."""
+    renderer = fig.canvas.get_renderer()
+    # the label's room: the legend's less its handle (1.8 em), the gap after it (0.8 em), a column gap
+    width = room.width / room.ncol - (2.6 + 1.4 * (room.ncol > 1)) * prop.get_size_in_points() * opts.dpi / 72
+    texts, tails = [], []
+    figure_space = text_width(renderer, "\u2007" * 10, prop) / 10
+    for name, traj, value_w in zip(names, trajs, values, strict=False):
+        value = "" if not opts.finals else (value_text(traj) if not animated else None)
+        lines = _wrap(renderer, name, prop, width)
+        sep_w = text_width(renderer, _SEP, prop)
+        if value is not None and value:  # a picture: the final value after the name, or below it
+            joined = lines[-1] + _SEP + value
+            if text_width(renderer, joined, prop) <= width:
+                lines[-1] = joined
+            else:
+                lines.append(value)
+            texts.append("\n".join(lines))
+            tails.append("")
+        elif value is None:  # an animation: room for the widest value, filled in frame by frame
+            pad = "\u2007" * int(np.ceil(value_w / figure_space))
+            if text_width(renderer, lines[-1], prop) + sep_w + value_w <= width:
+                tails.append(lines[-1] + _SEP)
+                lines[-1] += _SEP + pad
+            else:
+                tails.append("")
+                lines.append(pad)
+            texts.append("\n".join(lines))
+        else:
+            texts.append("\n".join(lines))
+            tails.append("")
+    return texts, tails
+
+
+def _wrap(renderer, text: str, prop: FontProperties, width: float) -> list[str]:
+    """``text`` in lines no wider than ``width`` pixels, broken after commas and spaces."""
+    if text_width(renderer, text, prop) <= width or width <= 0:
+        return [text]
+    chars = max(8, int(len(text) * width / text_width(renderer, text, prop)))
+    while True:
+        lines = textwrap.wrap(text, chars, break_on_hyphens=False) or [text]
+        if chars <= 8 or all(text_width(renderer, line, prop) <= width for line in lines):
+            return lines
+        chars -= 2
+
+
+def _value_widths(fig, trajs, opts, frames, prop: FontProperties) -> list[float]:
+    """Animations: the pixel width of the widest value each run shows in any frame."""
+    if frames is None or not opts.finals:
+        return [0.0] * len(trajs)
+    renderer = fig.canvas.get_renderer()
+    last = int(frames[-1])
+    widths: dict[str, float] = {}
+    for t in trajs:
+        for k in frames:
+            text = value_text(t, None if k >= last else int(k))
+            if text not in widths:
+                widths[text] = text_width(renderer, text, prop)
+    return [max(widths[value_text(t, None if k >= last else int(k))] for k in frames) for t in trajs]
+
+
+def add_values(
+    fig: Figure, legend: Legend, tails: list[str], trajs: Sequence[Trajectory], opts, last: int
+) -> RunValues:
+    """Animations: a :class:`GlyphText` per shown run, after its entry's text (or on its last line)."""
+    renderer = fig.canvas.get_renderer()
+    values = RunValues(trajs[: len(tails)], last)
+    if not opts.finals:
+        return values
+    prop = legend.get_texts()[0].get_fontproperties()
+    legend.draw(renderer)  # places its texts (the canvas is drawn again before any frame)
+    for text, tail in zip(legend.get_texts(), tails, strict=False):
+        box = text.get_window_extent(renderer)
+        lines = text.get_text().split("\n")
+        # a line's descent as matplotlib lays it out: at least that of "lp"
+        descent = max(renderer.get_text_width_height_descent(t, prop, False)[2] for t in (lines[-1] or "0", "lp"))
+        x = box.x0 + (text_width(renderer, tail, prop) if tail else 0.0)
+        values.texts.append(GlyphText(fig, x, box.y0 + descent, prop, opts.theme.foreground))
+    return values
+
+
+def _extra_entries(
+    fn: TestFunction, trajs: Sequence[Trajectory], limits: np.ndarray, opts: DrawSettings
+) -> list[tuple[Line2D, str]]:
+    """Entries for the start and minima markers, and the note on a loss of exactly 0."""
     theme = opts.theme
-    handles = [Line2D([], [], color=c, lw=1.8, marker="o", ms=5) for c in colors]
-    names = _run_labels(trajs)
+    out = []
     if any(len(t.points) for t in trajs):
-        handles.append(Line2D([], [], ls="none", marker="s", ms=8, mfc=theme.marker, mec=theme.foreground, mew=1.4))
-        names.append("start")
+        out.append(
+            (Line2D([], [], ls="none", marker="s", ms=8, mfc=theme.marker, mec=theme.foreground, mew=1.4), "start")
+        )
     kinds = {m.kind for m in fn.minima if _within(m.point, limits)}
     for kind, marker, ms, text in (
         ("global", "*", 13, "global minimum"),
@@ -72,24 +261,13 @@ def add_legend(
         ("saddle", "X", 9, "saddle point"),
     ):
         if kind in kinds:
-            handles.append(
-                Line2D([], [], ls="none", marker=marker, ms=ms, mfc=theme.marker, mec=theme.foreground, mew=1.2)
-            )
-            names.append(text)
-    # a right column holds about ten entries; more (a sweep of learning rates) go in two columns
-    ncol = (1 if len(names) <= 10 else 2) if is_wide(opts) else min(2, len(names))
-    return fig.legend(
-        handles,
-        names,
-        loc="upper left",
-        ncol=ncol,
-        frameon=False,
-        borderaxespad=0.0,
-        borderpad=0.0,
-        handlelength=1.8,
-        columnspacing=1.4,
-        labelspacing=0.45,
-    )
+            handle = Line2D([], [], ls="none", marker=marker, ms=ms, mfc=theme.marker, mec=theme.foreground, mew=1.2)
+            out.append((handle, text))
+    if "loss" in opts.panels and panel_scale("loss", [series(t, "loss")[1] for t in trajs]).floor is not None:
+        out.append(
+            (Line2D([], [], color=theme.muted, lw=1.0, ls=(0, (1, 2))), "loss 0, drawn at the log panel's floor")
+        )
+    return out
 
 
 def _within(point: Sequence[float], limits: np.ndarray) -> bool:

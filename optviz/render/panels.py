@@ -1,15 +1,19 @@
 """Side panels: a per-step curve of loss, gradient norm or learning rate for each run.
 
 Limits are fixed from the whole runs before anything is drawn, so an animation's panels do not
-rescale as the curves grow.
+rescale as the curves grow. Loss and gradient norm are drawn on log axes whenever no value is
+negative: a value of exactly 0 is drawn at a floor line labelled 0, below the smallest positive
+value, and the axis spans at least a decade, so a constant reads as flat.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullLocator
+from matplotlib.ticker import FuncFormatter, Locator, LogLocator, MaxNLocator, NullLocator
 
 from optviz.render.layout import Layout
 from optviz.render.runs import RunArt
@@ -17,12 +21,35 @@ from optviz.render.style import truncate_far
 from optviz.settings import DrawSettings
 from optviz.trajectory import Trajectory
 
-__all__ = ["PANEL_LABELS", "add_panels"]
+__all__ = ["PANEL_LABELS", "PanelScale", "add_panels", "limit_ticks", "panel_scale", "series"]
 
 PANEL_LABELS = {"loss": "loss", "grad_norm": r"$\|\nabla f\|$", "lr": "lr"}
+#: a log panel spans at least this many decades, so that a constant (8.00 to 8.06) reads as flat
+MIN_DECADES = 1.0
+#: a linear loss panel spans at least this share of its largest |value|, for the same reason
+MIN_LINEAR_SPAN = 0.2
+#: tick spacings (times a power of ten) that read as round numbers: 1, 2, 5 (no 1.5 nor 2.5)
+_ROUND_STEPS = [1, 2, 5, 10]
 
 
-def _series(traj: Trajectory, name: str) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class PanelScale:
+    """How a panel shows its values.
+
+    Attributes:
+        log: a log axis.
+        ylim: the axis limits.
+        floor: log panels with a value of exactly 0: where those values are drawn (a dotted line
+            labelled 0, below every positive value); else ``None``.
+    """
+
+    log: bool
+    ylim: tuple[float, float]
+    floor: float | None = None
+
+
+def series(traj: Trajectory, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A run's values of panel ``name`` by step (``lr[k]`` is the rate update k uses)."""
     values = {"loss": traj.loss, "grad_norm": traj.grad_norm, "lr": traj.lr}[name]
     return np.arange(len(values), dtype=float), np.asarray(values, dtype=float)
 
@@ -33,17 +60,25 @@ def add_panels(
     """One axes per panel (loss, grad_norm, lr) with a curve per run, limits fixed from whole runs."""
     panels: dict[str, Axes] = {}
     rects = layout.panels
+    theme = opts.theme
     for i, (name, rect) in enumerate(zip(opts.panels, rects, strict=True)):
         ax = fig.add_axes(rect)
         panels[name] = ax
-        series = [_series(run.traj, name) for run in runs]
-        log, ylim = _panel_scale(name, [v for _, v in series])
-        if log:
+        values = [series(run.traj, name) for run in runs]
+        scale = panel_scale(name, [v for _, v in values])
+        if scale.log:
             ax.set_yscale("log")
             ax.yaxis.set_minor_locator(NullLocator())  # minor ticks clutter a small panel (and cost ~50 ms)
-            ax.yaxis.set_major_formatter(FuncFormatter(_power_label))
-        ax.set_ylim(*ylim)
+            ax.yaxis.set_major_locator(_LogTicks(scale, opts.max_ticks))
+            ax.yaxis.set_major_formatter(FuncFormatter(_log_label(scale)))
+        elif opts.max_ticks:
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=opts.max_ticks, steps=_ROUND_STEPS))
+        ax.set_ylim(*scale.ylim)
         ax.set_xlim(-0.01 * steps, 1.01 * steps)
+        # steps are whole numbers: no tick at 2.5
+        ax.xaxis.set_major_locator(
+            MaxNLocator(nbins=opts.max_ticks or "auto", steps=[1, 2, 2.5, 4, 5, 10], integer=True, min_n_ticks=2)
+        )
         ax.grid(True, lw=0.6)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -52,16 +87,28 @@ def add_panels(
             ax.set_xlabel("step")
         else:
             ax.tick_params(labelbottom=False)
-        box = np.array([[-np.inf, np.inf], _far_values(ylim, log)])
-        for run, (x, v) in zip(runs, series, strict=True):
+        if scale.floor is not None:
+            ax.axhline(scale.floor, color=theme.muted, lw=1.0, ls=(0, (1, 2)), zorder=2)
+        box = np.array([[-np.inf, np.inf], _far_values(scale.ylim, scale.log)])
+        lw = 1.8 * opts.line_scale
+        for run, (x, v) in zip(runs, values, strict=True):
+            if scale.floor is not None:
+                v = np.where(v == 0, scale.floor, v)
             xy = truncate_far(np.column_stack([x, v]), box) if len(x) else np.zeros((0, 2))
             run.series[name] = (xy[:, 0], xy[:, 1])
-            run.panel_lines[name] = ax.plot([], [], color=run.color, lw=1.8, animated=animated, zorder=3)[0]
+            run.panel_lines[name] = ax.plot([], [], color=run.color, lw=lw, animated=animated, zorder=3)[0]
             if animated:
                 run.panel_heads[name] = ax.plot(
-                    [], [], ls="none", marker="o", ms=6, color=run.color, animated=True, zorder=4
+                    [], [], ls="none", marker="o", ms=6 * opts.line_scale, color=run.color, animated=True, zorder=4
                 )[0]
     return panels
+
+
+def limit_ticks(ax: Axes, opts: DrawSettings) -> None:
+    """At most the preset's number of ticks on a linear 2-D axes (``--preset talk``)."""
+    if opts.max_ticks:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=opts.max_ticks, steps=_ROUND_STEPS))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=opts.max_ticks, steps=_ROUND_STEPS))
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -78,6 +125,47 @@ def _power_label(value: float, pos: int | None = None) -> str:
     return "10" + str(round(exponent)).translate(_SUPERSCRIPT)
 
 
+def _log_label(scale: PanelScale):
+    """Tick labels of a log panel: powers of ten, plain numbers (5, 10, 20) on an axis of under two
+    decades, and 0 at the floor."""
+    lo, hi = np.log10(scale.ylim)
+    short = hi - lo < 2 and -3 <= lo and hi <= 5
+
+    def label(value: float, pos: int | None = None) -> str:
+        if scale.floor is not None and np.isclose(value, scale.floor, rtol=1e-9):
+            return "0"
+        return f"{value:g}" if short else _power_label(value, pos)
+
+    return label
+
+
+class _LogTicks(Locator):
+    """Decades (with 2 and 5 when the axis spans under two decades), at most ``max_ticks`` of
+    them, and the zero floor's tick; no tick between the floor and the smallest value."""
+
+    def __init__(self, scale: PanelScale, max_ticks: int | None):
+        super().__init__()
+        lo, hi = np.log10(scale.ylim)
+        subs = (1.0, 2.0, 5.0) if hi - lo < 2 else (1.0,)
+        self._base = LogLocator(subs=subs, numticks=(max_ticks or 6) + 1)
+        self._scale = scale
+
+    def set_axis(self, axis) -> None:
+        super().set_axis(axis)
+        self._base.set_axis(axis)
+
+    def __call__(self) -> list[float]:
+        lo, hi = self.axis.get_view_interval()
+        return self.tick_values(lo, hi)
+
+    def tick_values(self, vmin: float, vmax: float) -> list[float]:
+        ticks = [float(t) for t in self._base.tick_values(vmin, vmax) if vmin <= t <= vmax]
+        floor = self._scale.floor
+        if floor is None:
+            return ticks
+        return [floor, *(t for t in ticks if t > floor * 10**0.5)]
+
+
 def _far_values(ylim: tuple[float, float], log: bool) -> list[float]:
     if log:
         return [0.0, np.inf]  # logs of finite values never overflow the renderer
@@ -85,31 +173,58 @@ def _far_values(ylim: tuple[float, float], log: bool) -> list[float]:
     return [lo - 20 * (hi - lo), hi + 20 * (hi - lo)]
 
 
-def _panel_scale(name: str, values: list[np.ndarray]) -> tuple[bool, tuple[float, float]]:
-    """Log scale when every value is positive and they span more than a decade, else linear.
+def panel_scale(name: str, values: list[np.ndarray]) -> PanelScale:
+    """The axis of panel ``name`` for the runs' ``values``.
 
-    A run that blows up (diverged, or finite but growing to 1e60) would squash every other curve
-    flat, so each run's contribution to the top is capped: three decades above its start on a log
-    scale, twice the span of the calm runs on a linear one. Its curve leaves the panel instead.
+    Loss and gradient norm: a log axis when no value is negative, spanning at least
+    :data:`MIN_DECADES`; values of exactly 0 are drawn at a floor half a decade below the lowest
+    limit. A run that blows up (diverged, or finite but growing to 1e60) would squash every other
+    curve flat, so each run's contribution to the top is capped at three decades above its start
+    (twice the calm runs' span on a linear axis): its curve leaves the panel instead. The learning
+    rate is linear from 0.
     """
     finite = [v[np.isfinite(v)] for v in values]
     finite = [v for v in finite if v.size]
     if not finite:
-        return False, (0.0, 1.0)
+        return PanelScale(False, (0.0, 1.0))
     allv = np.concatenate(finite)
     if name == "lr":
         hi = float(allv.max())
-        return False, (0.0, 1.08 * hi if hi > 0 else 1.0)
-    lo = float(allv.min())
-    if lo > 0 and allv.max() > 10 * lo:
-        hi = max(min(float(v.max()), float(v[0]) * 1e3) for v in finite)
-        return True, (lo / 2.0, min(hi * 2.0, 1e308))
-    # linear: limits from the runs that stay within a millionfold of where they started; a run that
+        return PanelScale(False, (0.0, 1.08 * hi if hi > 0 else 1.0))
+    positive = allv[allv > 0]
+    if allv.min() >= 0 and positive.size:
+        return _log_scale(finite, positive, zeros=bool((allv == 0).any()))
+    return _linear_scale(finite, allv)
+
+
+def _log_scale(finite: list[np.ndarray], positive: np.ndarray, zeros: bool) -> PanelScale:
+    lo = float(positive.min())
+    # each run's top: its largest value, at most three decades above its start
+    tops = [min(float(v.max()), float(v[0]) * 1e3 if v[0] > 0 else float(v.max())) for v in finite]
+    hi = max(max(tops), lo)
+    lo_log, hi_log = np.log10(lo) - 0.3, np.log10(hi) + 0.3
+    if hi_log - lo_log < MIN_DECADES:
+        middle = (lo_log + hi_log) / 2
+        lo_log, hi_log = middle - MIN_DECADES / 2, middle + MIN_DECADES / 2
+    hi_log = min(hi_log, 308.0)
+    if not zeros:
+        return PanelScale(True, (10.0**lo_log, 10.0**hi_log))
+    floor_log = lo_log - 0.5
+    return PanelScale(True, (10.0 ** (floor_log - 0.15), 10.0**hi_log), floor=10.0**floor_log)
+
+
+def _linear_scale(finite: list[np.ndarray], allv: np.ndarray) -> PanelScale:
+    # limits from the runs that stay within a millionfold of where they started; a run that
     # blows up (cubic falling to -1e300) may only stretch them by twice their span
     calm = [v for v in finite if abs(v[-1]) <= 1e6 * (abs(v[0]) + 1)] or [v[: max(2, len(v) // 5)] for v in finite]
     calm_all = np.concatenate(calm)
     lo, hi = float(calm_all.min()), float(calm_all.max())
     span = hi - lo if hi > lo else max(abs(hi), 1.0) * 0.1
     lo, hi = max(float(allv.min()), lo - 2 * span), min(float(allv.max()), hi + 2 * span)
+    # a nearly constant value reads as flat, not as a fall across the whole panel
+    least = MIN_LINEAR_SPAN * max(abs(lo), abs(hi))
+    if hi - lo < least:
+        middle = (lo + hi) / 2
+        lo, hi = middle - least / 2, middle + least / 2
     pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.1
-    return False, (lo - pad, hi + pad)
+    return PanelScale(False, (lo - pad, hi + pad))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -19,8 +20,8 @@ from matplotlib.figure import Figure
 
 from optviz.functions import TestFunction
 from optviz.render.contour import draw_contours, draw_curve, function_levels, path_2d
-from optviz.render.layout import arrange, main_aspect
-from optviz.render.legend import add_legend
+from optviz.render.layout import arrange, legend_room, main_aspect, window
+from optviz.render.legend import RunValues, add_legend, add_values
 from optviz.render.marks import (
     draw_arrows,
     draw_crossings,
@@ -31,12 +32,12 @@ from optviz.render.marks import (
     draw_starts,
     show_path,
 )
-from optviz.render.panels import add_panels
+from optviz.render.panels import add_panels, limit_ticks
 from optviz.render.runs import RunArt
-from optviz.render.style import plot_window
+from optviz.render.style import frame_steps, plot_window
 from optviz.render.title import StepCounter, add_title
 from optviz.settings import DrawSettings
-from optviz.themes import run_colors
+from optviz.themes import run_colors, run_markers
 from optviz.trajectory import Trajectory
 
 __all__ = ["Scene", "build_scene"]
@@ -57,6 +58,7 @@ class Scene:
     is3d: bool = False
     markers: list[Artist] = field(default_factory=list)  # start, minima and edge markers, drawn over the paths
     flat_colors: list[tuple[float, ...]] = field(default_factory=list)  # large single-colour areas (contour bands)
+    values: RunValues | None = None  # animations: each run's loss beside its legend entry
 
     def update(self, k: int) -> None:
         """Show every run's first ``k`` updates (``points[0..k]``); runs that stopped earlier show all."""
@@ -71,6 +73,8 @@ class Scene:
                     head.set_data(steps[max(j - 1, 0) : j], values[max(j - 1, 0) : j])
         if self.counter is not None:
             self.counter.step = k
+        if self.values is not None:
+            self.values.update(k)
 
     @property
     def animated(self) -> list[Artist]:
@@ -87,6 +91,8 @@ class Scene:
             out.extend(run.panel_heads.values())
         if self.counter is not None:
             out.append(self.counter)
+        if self.values is not None:
+            out.extend(self.values.texts)
         return sorted(out, key=lambda artist: artist.get_zorder())
 
 
@@ -108,11 +114,14 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: DrawSett
     is3d = opts.view == "surface"
     steps = _last_step(trajs)
 
-    limits = plot_window(fn.window, [t.points for t in trajs])
+    limits = window(plot_window(fn.window, [t.points for t in trajs]), opts, fn.dim)
     levels = function_levels(fn)
-    legend = add_legend(fig, fn, trajs, colors, limits, opts)
+    aspect = main_aspect(fn, limits, opts)
+    frames = frame_steps(steps, opts.frames) if animated else None
+    shapes = run_markers(len(trajs))
+    legend, tails = add_legend(fig, fn, trajs, (colors, shapes), limits, opts, legend_room(opts, aspect), frames)
     box = legend.get_window_extent(canvas.get_renderer())
-    layout = arrange(opts, (box.width, box.height), main_aspect(fn, limits, opts))
+    layout = arrange(opts, (box.width, box.height), aspect)
     legend.set_bbox_to_anchor(layout.legend_anchor, transform=fig.transFigure)
 
     flat_colors: list[tuple[float, ...]] = []
@@ -124,29 +133,42 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: DrawSett
         main = fig.add_axes(layout.main)
         if fn.dim == 1:
             xy_of = draw_curve(main, fn, limits, theme)
+            if opts.ylim is not None:
+                main.set_ylim(*opts.ylim)
         else:
             flat_colors = draw_contours(main, fn, limits, levels, theme)
             xy_of = path_2d(limits)
+        limit_ticks(main, opts)
     markers = draw_minima(main, fn, theme, xy_of, animated)
 
     runs = []
-    for traj, color in zip(trajs, colors, strict=True):
+    for traj, color, shape in zip(trajs, colors, shapes, strict=True):
         clip = xy_of.path(traj.points, traj.loss)
         path, head = draw_path(main, traj, color, clip, opts, animated)
+        _restyle(path, head, shape, opts.line_scale)
         runs.append(RunArt(traj, color, clip, path, head))
     markers += draw_starts(main, runs, theme, animated)
     markers += draw_crossings(main, runs, opts, animated)
     markers += draw_reached_minima(main, fn, runs, theme, xy_of, animated)
     panels = add_panels(fig, layout, runs, opts, steps, animated)
-    add_title(fig, fn, opts, layout)
     counter = StepCounter(fig, layout.counter_xy, steps, opts.font_pt, theme.muted) if animated else None
-    scene = Scene(fig, canvas, main, panels, runs, counter, steps, opts, is3d, markers, flat_colors)
+    add_title(fig, fn, opts, layout, counter.left if counter else layout.counter_xy[0] * opts.width, trajs)
+    values = add_values(fig, legend, tails, trajs, opts, steps) if animated else None
+    scene = Scene(fig, canvas, main, panels, runs, counter, steps, opts, is3d, markers, flat_colors, values)
     if not animated:
         scene.update(steps)
         draw_ends(main, runs, theme)
         if fn.dim == 1:
             draw_arrows(main, runs)
     return scene
+
+
+def _restyle(path: Any, head: Any, shape: str, line_scale: float) -> None:
+    """A run's own marker shape (the second cue beside its colour), lines thicker by ``line_scale``."""
+    path.set_marker(shape)
+    path.set_linewidth(path.get_linewidth() * line_scale)
+    if head is not None:
+        head.set_marker(shape)
 
 
 def _last_step(trajs: Sequence[Trajectory]) -> int:

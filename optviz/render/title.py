@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -11,27 +13,75 @@ from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from optviz.functions import TestFunction
 from optviz.render.layout import Layout, em
 from optviz.settings import DrawSettings
+from optviz.trajectory import Trajectory
 
-__all__ = ["StepCounter", "add_title"]
+__all__ = ["StepCounter", "add_title", "title_text"]
 
 
-def add_title(fig: Figure, fn: TestFunction, opts: DrawSettings, layout: Layout) -> None:
-    """The function's name and formula (or ``opts.title``), shrunk to fit beside the step counter."""
-    if opts.title is not None:
-        text = opts.title
-    else:
-        text = f"{fn.spec}:   $f({', '.join(fn.labels)}) = {fn.formula}$"
-    title = fig.text(*layout.title_xy, text, ha="left", va="center", fontsize=1.25 * opts.font_pt)
-    # long formulas (beale) must fit beside the step counter: shrink rather than overflow
-    room = (1 - layout.title_xy[0]) * opts.width - 9 * em(opts)
+def title_text(fn: TestFunction, opts: DrawSettings, trajs: Sequence[Trajectory] = ()) -> str:
+    """The title: ``opts.title`` with ``{fn}``, ``{opt}``, ``{lr}``, ``{steps}`` filled in (several
+    values joined by commas; other braces are left as written), or the function's name and formula."""
+    if opts.title is None:
+        return f"{fn.spec}:   $f({', '.join(fn.labels)}) = {fn.formula}$"
+    fields = {"fn": [fn.spec]}
+    for key in ("opt", "lr", "steps"):
+        values = [t.settings.get(key) for t in trajs if t.settings.get(key) is not None]
+        fields[key] = [f"{v:g}" if isinstance(v, float) else str(v) for v in values]
+    fill = {k: ", ".join(dict.fromkeys(v)) for k, v in fields.items() if v}
+    return re.sub(r"\{(\w+)\}", lambda m: fill.get(m.group(1), m.group(0)), opts.title)
+
+
+def add_title(
+    fig: Figure, fn: TestFunction, opts: DrawSettings, layout: Layout, right: float, trajs: Sequence[Trajectory] = ()
+) -> Text | None:
+    """The title (:func:`title_text`) in the band's left part, ending an em before ``right`` (pixels:
+    the step counter's left edge): shrunk to fit, down to 3/4 of the body size; then the default
+    title drops its name (then its formula) and a given one wraps onto two lines; past that it
+    shrinks further.
+    ``--title ''`` draws none."""
+    text = title_text(fn, opts, trajs)
+    if not text:
+        return None
+    x, y = layout.title_xy
+    room = right - x * opts.width - em(opts)
+    title = fig.text(x, y, text, ha="left", va="center", fontsize=1.25 * opts.font_pt)
     renderer = fig.canvas.get_renderer()
+    least = 0.75 * opts.font_pt
+    if _fit(title, renderer, room, least):
+        return title
+    if opts.title is None:  # the formula alone, else the name alone
+        title.set_text(f"$f({', '.join(fn.labels)}) = {fn.formula}$")
+        title.set_fontsize(1.25 * opts.font_pt)
+        if _fit(title, renderer, room, least):
+            return title
+        title.set_text(fn.spec)
+    elif " " in text:
+        middle = len(text) // 2
+        breaks = [i for i, c in enumerate(text) if c == " "]
+        cut = min(breaks, key=lambda i: abs(i - middle))
+        title.set_text(text[:cut] + "\n" + text[cut + 1 :])
+        title.set_linespacing(1.0)
+    title.set_fontsize((1.1 if "\n" in title.get_text() else 1.25) * opts.font_pt)
+    _fit(title, renderer, room, 0.0)
+    return title
+
+
+def _fit(title: Text, renderer: RendererAgg, room: float, least: float) -> bool:
+    """Shrink ``title`` to ``room`` pixels wide, not below ``least`` points; whether it fits."""
     width = title.get_window_extent(renderer).width
-    if width > room > 0:
-        title.set_fontsize(max(0.6 * opts.font_pt, title.get_fontsize() * room / width))
+    if width <= room:
+        return True
+    size = title.get_fontsize() * room / width * 0.98
+    if size < least:
+        return False
+    title.set_fontsize(max(size, 1.0))
+    return True
 
 
 class StepCounter(Artist):
@@ -56,13 +106,21 @@ class StepCounter(Artist):
         space = 0.6 * self._advance
         self._right = x_right - suffix.get_window_extent(renderer).width - space
         prefix_right = self._right - self._digits * self._advance - space
-        fig.text(
+        prefix = fig.text(
             prefix_right / fig.bbox.width, xy[1], "step", ha="right", va="baseline", fontproperties=prop, color=color
         )
+        #: the counter's left edge in pixels: the title ends before it
+        self.left = prefix_right - prefix.get_window_extent(renderer).width
+        self._box = (self.left, x_right, suffix.get_window_extent(renderer))
         self._cells, self._baseline = _digit_cells(prop, fig.dpi, self._advance)
         self._rgb = np.array([round(255 * c) for c in to_rgb(color)], dtype=np.uint8)
         self._y = y_base
         fig.add_artist(self)
+
+    def get_window_extent(self, renderer: Any = None) -> Bbox:
+        """From the word "step" to the total, in pixels."""
+        left, right, suffix = self._box
+        return Bbox.from_extents(left, suffix.y0, right, suffix.y1)
 
     def _image(self) -> np.ndarray:
         text = str(self.step).rjust(self._digits)[-self._digits :]
