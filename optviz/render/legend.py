@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D
 from optviz.functions import TestFunction
 from optviz.render.glyphs import GlyphText, text_width
 from optviz.render.layout import LegendRoom
+from optviz.render.marks import legend_marks
 from optviz.render.panels import panel_scale, series
 from optviz.settings import DrawSettings
 from optviz.trajectory import Trajectory
@@ -247,7 +248,8 @@ def add_values(
 def _extra_entries(
     fn: TestFunction, trajs: Sequence[Trajectory], limits: np.ndarray, opts: DrawSettings
 ) -> list[tuple[Line2D, str]]:
-    """Entries for the start and minima markers, and the note on a loss of exactly 0."""
+    """Entries for the start and minima markers, the marks of paths that leave the window, and the
+    note on a loss of exactly 0."""
     theme = opts.theme
     out = []
     if any(len(t.points) for t in trajs):
@@ -263,6 +265,7 @@ def _extra_entries(
         if kind in kinds:
             handle = Line2D([], [], ls="none", marker=marker, ms=ms, mfc=theme.marker, mec=theme.foreground, mew=1.2)
             out.append((handle, text))
+    out += legend_marks(fn, trajs, limits, theme)  # where paths leave and come back, minima found
     if "loss" in opts.panels and panel_scale("loss", [series(t, "loss")[1] for t in trajs]).floor is not None:
         out.append(
             (Line2D([], [], color=theme.muted, lw=1.0, ls=(0, (1, 2))), "loss 0, drawn at the log panel's floor")
