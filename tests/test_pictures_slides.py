@@ -84,8 +84,10 @@ def test_grad_norm_is_log_and_a_constant_reads_flat():
     scene = scene_of([run], "ravine", size="640x360", panels="loss,grad_norm")
     for name in ("loss", "grad_norm"):
         ax = scene.panels[name]
-        assert ax.get_yscale() == "log"
         low, high = ax.get_ylim()
+        shown = [t for t in ax.get_yticks() if low <= t <= high]
+        assert 2 <= len(shown) <= 6  # tick labels that do not crowd the panel
+        assert ax.get_yscale() == "log"
         assert np.log10(high / low) >= 1.0  # at least a decade
     ax = scene.panels["grad_norm"]
     y = ax.transData.transform(np.column_stack([np.arange(101), run.grad_norm]))[:, 1]
@@ -123,6 +125,14 @@ def test_animations_show_the_current_loss_and_the_final_one_last():
     cols = slice(int(legend.x0), int(legend.x1))
     assert not np.array_equal(shown[0][rows, cols], shown[20][rows, cols])
     assert not np.array_equal(shown[39][rows, cols], shown[40][rows, cols])  # "final" appears last
+
+
+def test_an_animation_legend_does_not_tell_where_a_path_ends():
+    runs = [optviz.run("ravine", "gd", lr=lr, steps=20, start=(-5, -2)) for lr in (0.4, 0.6)]  # 0.6 leaves
+    picture = legend_texts(scene_of(runs, "ravine", size="640x360"))
+    assert "ends outside the window" in picture
+    texts = legend_texts(scene_of(runs, "ravine", animated=True, size="640x360", frames=5))
+    assert "beyond the window" in texts and not any("ends" in t or "final" in t for t in texts)
 
 
 def test_a_diverging_run_says_so_only_once_it_diverges():

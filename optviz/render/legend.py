@@ -121,7 +121,7 @@ def add_legend(
     names = run_names(trajs, opts.labels)
     base = 0.85 * opts.font_pt
     values = _value_widths(fig, trajs, opts, frames, FontProperties(size=base))
-    extras = _extra_entries(fn, trajs, limits, opts)
+    extras = _extra_entries(fn, trajs, limits, opts, frames is not None)
     size, shown = base, len(trajs)
     while True:
         prop = FontProperties(size=size)
@@ -246,7 +246,7 @@ def add_values(
 
 
 def _extra_entries(
-    fn: TestFunction, trajs: Sequence[Trajectory], limits: np.ndarray, opts: DrawSettings
+    fn: TestFunction, trajs: Sequence[Trajectory], limits: np.ndarray, opts: DrawSettings, animated: bool
 ) -> list[tuple[Line2D, str]]:
     """Entries for the start and minima markers, the marks of paths that leave the window, and the
     note on a loss of exactly 0."""
@@ -265,7 +265,10 @@ def _extra_entries(
         if kind in kinds:
             handle = Line2D([], [], ls="none", marker=marker, ms=ms, mfc=theme.marker, mec=theme.foreground, mew=1.2)
             out.append((handle, text))
-    out += legend_marks(fn, trajs, limits, theme)  # where paths leave and come back, minima found
+    # where paths leave and come back, minima found; an animation's arrow is wherever the head is
+    # beyond the window, not only at the end (and the legend must not tell the ending)
+    beyond = "beyond the window" if animated else "ends outside the window"
+    out += [(h, beyond if t == "ends outside the window" else t) for h, t in legend_marks(fn, trajs, limits, theme)]
     if "loss" in opts.panels and panel_scale("loss", [series(t, "loss")[1] for t in trajs]).floor is not None:
         out.append(
             (Line2D([], [], color=theme.muted, lw=1.0, ls=(0, (1, 2))), "loss 0, drawn at the log panel's floor")

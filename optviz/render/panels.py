@@ -69,10 +69,10 @@ def add_panels(
         if scale.log:
             ax.set_yscale("log")
             ax.yaxis.set_minor_locator(NullLocator())  # minor ticks clutter a small panel (and cost ~50 ms)
-            ax.yaxis.set_major_locator(_LogTicks(scale, opts.max_ticks))
+            ax.yaxis.set_major_locator(_LogTicks(scale, _y_ticks(rect, opts)))
             ax.yaxis.set_major_formatter(FuncFormatter(_log_label(scale)))
-        elif opts.max_ticks:
-            ax.yaxis.set_major_locator(MaxNLocator(nbins=opts.max_ticks, steps=_ROUND_STEPS))
+        else:
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=_y_ticks(rect, opts), steps=_ROUND_STEPS))
         ax.set_ylim(*scale.ylim)
         ax.set_xlim(-0.01 * steps, 1.01 * steps)
         # steps are whole numbers: no tick at 2.5
@@ -102,6 +102,13 @@ def add_panels(
                     [], [], ls="none", marker="o", ms=6 * opts.line_scale, color=run.color, animated=True, zorder=4
                 )[0]
     return panels
+
+
+def _y_ticks(rect: tuple[float, ...], opts: DrawSettings) -> int:
+    """At most one y tick label per 2.5 label heights of a panel (and the preset's limit)."""
+    label_px = 0.85 * opts.font_pt * opts.dpi / 72
+    fits = max(2, int(rect[3] * opts.height / (2.5 * label_px)))
+    return min(fits, opts.max_ticks or 6)
 
 
 def limit_ticks(ax: Axes, opts: DrawSettings) -> None:
@@ -143,11 +150,11 @@ class _LogTicks(Locator):
     """Decades (with 2 and 5 when the axis spans under two decades), at most ``max_ticks`` of
     them, and the zero floor's tick; no tick between the floor and the smallest value."""
 
-    def __init__(self, scale: PanelScale, max_ticks: int | None):
+    def __init__(self, scale: PanelScale, max_ticks: int):
         super().__init__()
         lo, hi = np.log10(scale.ylim)
         subs = (1.0, 2.0, 5.0) if hi - lo < 2 else (1.0,)
-        self._base = LogLocator(subs=subs, numticks=(max_ticks or 6) + 1)
+        self._base = LogLocator(subs=subs, numticks=max_ticks + 1)
         self._scale = scale
 
     def set_axis(self, axis) -> None:
