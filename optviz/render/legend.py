@@ -236,12 +236,10 @@ def add_values(
     prop = legend.get_texts()[0].get_fontproperties()
     legend.draw(renderer)  # places its texts (the canvas is drawn again before any frame)
     for text, tail in zip(legend.get_texts(), tails, strict=False):
-        box = text.get_window_extent(renderer)
-        lines = text.get_text().split("\n")
-        # a line's descent as matplotlib lays it out: at least that of "lp"
-        descent = max(renderer.get_text_width_height_descent(t, prop, False)[2] for t in (lines[-1] or "0", "lp"))
-        x = box.x0 + (text_width(renderer, tail, prop) if tail else 0.0)
-        values.texts.append(GlyphText(fig, x, box.y0 + descent, prop, opts.theme.foreground))
+        # a legend text is aligned on its baseline: its anchor is the last line's baseline
+        x, baseline = text.get_transform().transform(text.get_position())
+        x += text_width(renderer, tail, prop) if tail else 0.0
+        values.texts.append(GlyphText(fig, x, baseline, prop, opts.theme.foreground))
     return values
 
 
