@@ -296,6 +296,15 @@ def test_labels_finals_and_window_from_the_api_the_cli_and_yaml(tmp_path, monkey
     assert scene.main.get_xlim() == (-6, 2) and scene.main.get_ylim() == (-3, 3)
 
 
+def test_animations_without_finals(tmp_path):
+    runs = [optviz.run("ravine", opt, lr=0.4, steps=10) for opt in ("gd", "adam")]
+    out = render(runs, "ravine", tmp_path / "a.gif", size="320x180", frames=4, finals=False)
+    assert Image.open(out).n_frames == 4
+    scene = scene_of(runs, "ravine", animated=True, size="320x180", finals=False, labels=["a", "b"])
+    scene.update(10)
+    assert scene.values.texts == [] and legend_texts(scene)[:2] == ["a", "b"]
+
+
 def test_one_label_per_run():
     runs = [optviz.run("ravine", "gd", lr=lr, steps=5) for lr in (0.1, 0.4)]
     with pytest.raises(OutputError, match="1 label for 2 runs"):

@@ -155,7 +155,7 @@ def add_legend(
             return legend, tails
         legend.remove()
         if size > _MIN_FONT * base:  # first a smaller font
-            size = max(_MIN_FONT * base, size * max(0.85, (room.height / box.height) ** 0.5))
+            size = max(_MIN_FONT * base, size * max(0.85, (max(room.height, 0.0) / box.height) ** 0.5))
             continue
         # then a compact key: as many runs as fit, and a line for the rest
         per_entry = box.height / max(1, -(-len(texts) // room.ncol))
@@ -230,7 +230,7 @@ def add_values(
 ) -> RunValues:
     """Animations: a :class:`GlyphText` per shown run, after its entry's text (or on its last line)."""
     renderer = fig.canvas.get_renderer()
-    values = RunValues(trajs[: len(tails)], last)
+    values = RunValues(trajs[: len(tails)] if opts.finals else [], last)
     if not opts.finals:
         return values
     prop = legend.get_texts()[0].get_fontproperties()
