@@ -14,7 +14,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from optviz.render.chart import Chart, halo, save
+from optviz.render.chart import Chart, save
 from optviz.render.reproducible import rc_context
 from optviz.settings import DrawSettings
 from optviz.trajectory import Trajectory
@@ -128,8 +128,10 @@ def render_basins(data: BasinMap, paths: Sequence[Trajectory], draw: DrawSetting
                 ax.set_ylabel(f"${fn.labels[1]}$")
             else:  # the panels share the y axis
                 ax.tick_params(labelleft=False)
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
-            ax.yaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+            for axis, (lo, hi) in ((ax.xaxis, (x0, x1)), (ax.yaxis, (y0, y1))):
+                # ticks inside the edges: a panel's last x label would run into the next one's first
+                ticks = MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
+                axis.set_ticks([t for t in ticks if lo + 0.04 * (hi - lo) < t < hi - 0.04 * (hi - lo)])
         if below:
             under = top - panel_h - chart.fy(2.9)
             _key(chart, data, colors, greys, slowest, (0.5, under), "upper center", len(data.targets) + 2)
@@ -139,18 +141,21 @@ def render_basins(data: BasinMap, paths: Sequence[Trajectory], draw: DrawSetting
 
 
 def _path(chart: Chart, ax, traj: Trajectory) -> None:
+    """The path in the foreground colour over a wider one in the background's, so it reads on
+    any basin colour (a stroke effect would also ring each marker and hide the line)."""
     fg, bg = chart.theme.foreground, chart.theme.background
     lw = 1.6 * chart.line_scale
+    x, y = traj.points[:, 0], traj.points[:, 1]
+    ax.plot(x, y, color=bg, lw=3 * lw, zorder=6, solid_capstyle="round", solid_joinstyle="round")
     ax.plot(
-        traj.points[:, 0],
-        traj.points[:, 1],
+        x,
+        y,
         color=fg,
         lw=lw,
         zorder=6,
-        path_effects=halo(bg, 2.2 * lw),
         marker="o",
         ms=0.25 * chart.draw.font_pt,
-        markevery=max(1, len(traj.points) // 60),
+        markevery=max(1, len(traj.points) // 40),
     )
     ax.plot(*traj.points[0], marker="s", ms=0.6 * chart.draw.font_pt, mfc=bg, mec=fg, mew=1.5, zorder=7)
 

@@ -51,6 +51,7 @@ def render_lr_scan(data: LrScan, draw: DrawSettings, path: Path) -> Path:
         ceiling = max(float(finite.max()) if finite.size else 1.0, data.start_gap if data.to is None else 1.0) * 3
         lw = 2.0 * chart.line_scale
         handles, labels = [], []
+        bests: list[tuple[float, float, str]] = []  # noted once the axes have their limits
         for i, (series, color, shape) in enumerate(zip(data.series, colors, shapes, strict=True)):
             shown = np.where(np.isfinite(series.values), np.maximum(series.values, floor), np.nan)
             ax.plot(lrs, shown, color=color, lw=lw, marker=shape, ms=0.35 * draw.font_pt * chart.line_scale, zorder=3)
@@ -94,19 +95,7 @@ def render_lr_scan(data: LrScan, draw: DrawSettings, path: Path) -> Path:
                     ls="none",
                     zorder=5,
                 )
-                ax.annotate(
-                    f"{lrs[b]:.2g}",
-                    (lrs[b], shown[b]),
-                    xytext=(0, -1.1 * chart.em),
-                    textcoords="offset pixels",
-                    ha="center",
-                    va="top",
-                    color=color,
-                    fontsize=0.9 * draw.font_pt,
-                    fontweight="bold",
-                    path_effects=halo(theme.background, 0.3 * chart.em),
-                    zorder=6,
-                )
+                bests.append((lrs[b], shown[b], color))
                 label += f"\nbest lr {lrs[b]:.2g}"
             handles.append(Line2D([], [], color=color, lw=lw, marker=shape, ms=0.45 * draw.font_pt))
             labels.append(label)
@@ -123,18 +112,23 @@ def render_lr_scan(data: LrScan, draw: DrawSettings, path: Path) -> Path:
             ax.set_ylim(0, data.steps * 1.06)
             chart.ticks(ax, x=False)
         level = data.start_gap if data.to is None else data.steps
-        ax.axhline(level, color=theme.muted, lw=1.0, ls="--", zorder=1)
-        note = " at the start" if data.to is None else f" not reached in {data.steps} steps"
-        ax.text(
-            lrs[0] / 1.1,
-            level,
-            note,
-            va="top",
-            ha="left",
-            color=theme.muted,
-            fontsize=0.8 * draw.font_pt,
-            path_effects=halo(theme.background, 0.2 * chart.em),
-        )
+        ax.axhline(level, color=theme.muted, lw=1.2, ls="--", zorder=1)
+        for x, y, color in bests:
+            # below the mark, or above it when it sits in the lowest third
+            low = ax.transAxes.inverted().transform(ax.transData.transform((x, y)))[1] < 0.33
+            ax.annotate(
+                f"{x:.2g}",
+                (x, y),
+                xytext=(0, (1.1 if low else -1.1) * chart.em),
+                textcoords="offset pixels",
+                ha="center",
+                va="bottom" if low else "top",
+                color=color,
+                fontsize=0.9 * draw.font_pt,
+                fontweight="bold",
+                path_effects=halo(theme.background, 0.3 * chart.em),
+                zorder=6,
+            )
         ax.set_ylabel(ylabel)
         ax.tick_params(labelbottom=False)
         ax.grid(True, which="major", alpha=0.2)
@@ -150,8 +144,10 @@ def render_lr_scan(data: LrScan, draw: DrawSettings, path: Path) -> Path:
             Line2D([], [], ls="none", marker="x", ms=0.6 * draw.font_pt, mew=2.0, color=theme.foreground),
             Line2D([], [], ls="none", marker="o", ms=0.8 * draw.font_pt, mfc=theme.foreground, mec=theme.background),
             Line2D([], [], color=theme.foreground, lw=4 * chart.line_scale, solid_capstyle="butt"),
+            Line2D([], [], color=theme.muted, lw=1.2, ls="--"),
         ]
-        labels += ["diverged (top edge)", "best lr", "stable range: did\nnot diverge"]
+        start = "at the start" if data.to is None else f"not reached in\n{data.steps} steps"
+        labels += ["diverged (top edge)", "best lr", "stable range: did\nnot diverge", start]
         legend = chart.fig.legend(
             handles,
             labels,

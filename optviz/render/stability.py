@@ -65,7 +65,7 @@ def render_stability(
         if hs is not None:
             best = data.best if not measured else st.optimum(data.rule, hs, float(data.betas[-1]) or 0.99)
             limit = st.gd_limit(hs)
-            _limit(chart, ax, limit, entries)
+            _limit(chart, ax, limit, hs, entries)
             points += [(best.lr, best.beta)] + [(limit, b) for b in np.linspace(data.betas[0], data.betas[-1], 25)]
             _best(chart, ax, data.rule, best, entries)
         _marks(chart, ax, settings.marks, data.rule, hs, entries)
@@ -80,7 +80,7 @@ def render_stability(
         if not (data.rule == "gd" and not measured):
             ax.set_ylabel("momentum β")
         chart.ticks(ax)
-        _key(chart, entries, hs, right, key_top, measured)
+        _key(chart, entries, right, key_top, measured)
         return save(chart, path)
 
 
@@ -253,7 +253,7 @@ def _region_label(
     )
 
 
-def _limit(chart: Chart, ax: Axes, limit: float, entries: list) -> None:
+def _limit(chart: Chart, ax: Axes, limit: float, hs: tuple[float, ...], entries: list) -> None:
     fg = chart.theme.foreground
     lo, hi = ax.get_xlim()
     if lo < limit < hi:
@@ -269,7 +269,11 @@ def _limit(chart: Chart, ax: Axes, limit: float, entries: list) -> None:
             fontsize=0.9 * chart.draw.font_pt,
             path_effects=halo(chart.theme.background, 0.25 * chart.em),
         )
-        entries.append((Line2D([], [], color=fg, lw=1.4, ls=(0, (1, 2))), f"2/L = {limit:.3g}: plain GD's limit"))
+        nb = "\u00a0"  # keeps "L = 4" on one line when the key wraps
+        curvature = f"L{nb}={nb}{max(hs):.3g}" + (f", μ{nb}={nb}{min(hs):.3g}" if len(hs) > 1 else "")
+        entries.append(
+            (Line2D([], [], color=fg, lw=1.4, ls=(0, (1, 2))), f"2/L = {limit:.3g}: plain GD's limit ({curvature})")
+        )
 
 
 def _best(chart: Chart, ax: Axes, rule: str, best: st.Optimum, entries: list) -> None:
@@ -277,7 +281,7 @@ def _best(chart: Chart, ax: Axes, rule: str, best: st.Optimum, entries: list) ->
     size = 1.4 * chart.draw.font_pt * chart.line_scale
     style = dict(marker="*", ms=size, mfc="#ffffff", mec="#000000", mew=1.2, ls="none", zorder=5)
     ax.plot([best.lr], [y], **style)
-    text = f"fastest: lr {best.lr:.3g}" + (f", β {best.beta:.2f}" if rule != "gd" else "") + f" → ρ {best.rho:.3f}"
+    text = f"fastest: lr {best.lr:.3g}" + (f", β {best.beta:.2f}" if rule != "gd" else "") + f" →\u00a0ρ\u00a0{best.rho:.3f}"
     entries.append((Line2D([], [], **style), text))
 
 
@@ -291,7 +295,7 @@ def _marks(
         label = mark.text
         if hs is not None:
             rho, _ = st.rate(rule, np.array(mark.lr), np.array(mark.beta), hs)
-            label += f" → ρ {float(rho):.3f}" if rho < 1 else " → diverges"
+            label += f" →\u00a0ρ\u00a0{float(rho):.3f}" if rho < 1 else " →\u00a0diverges"
             y = float(rho) if rule == "gd" else mark.beta
         else:
             y = mark.beta
@@ -320,7 +324,7 @@ def _colorbar(
     """A colour bar at the top of the key column, its label above it; returns its bottom."""
     left = right + chart.fx(1.2)
     top -= chart.fy(1.4)  # room for the label above
-    height = 0.42 * (top - bottom)
+    height = 0.34 * (top - bottom)
     cax = chart.axes(left, top - height, left + chart.fx(1.0), top)
     bar = chart.fig.colorbar(image, cax=cax)
     bar.outline.set_edgecolor(chart.theme.muted)
@@ -332,30 +336,34 @@ def _colorbar(
     return top - height - chart.fy(1.0)
 
 
-def _key(chart: Chart, entries: list, hs: tuple[float, ...] | None, right: float, top: float, measured: bool) -> None:
-    """The legend under the colour bar: what each line and marker is, and the curvatures."""
+def _key(chart: Chart, entries: list, right: float, top: float, measured: bool) -> None:
+    """The legend under the colour bar: what each line and marker is; its text shrinks (to 0.6 of
+    the body size) until it fits above the bottom edge."""
     handles = [handle for handle, _ in entries]
-    width_chars = max(16, int((1 - right) * chart.draw.width / (0.85 * 0.55 * chart.em)) - 6)
-    labels = ["\n".join(textwrap.wrap(text, width_chars)) for _, text in entries]
+    texts = [text for _, text in entries]
     if measured:
         handles.append(Patch(facecolor=DIVERGED_FILL.get(chart.theme.name), hatch="//", edgecolor=chart.theme.muted))
-        labels.append("diverged: overflowed or\nended above the start")
-    if hs is not None:
-        handles.append(Line2D([], [], ls="none"))
-        curv = ", ".join(f"{h:.3g}" for h in hs)
-        labels.append("\n".join(textwrap.wrap(f"curvatures (Hessian eigenvalues): {curv}", width_chars)))
+        texts.append("diverged: overflowed or ended above the start")
     if not handles:
         return
-    legend = chart.fig.legend(
-        handles,
-        labels,
-        loc="upper left",
-        bbox_to_anchor=(right + chart.fx(0.6), top),
-        frameon=False,
-        fontsize=0.85 * chart.draw.font_pt,
-        handlelength=1.6,
-        borderaxespad=0,
-        labelspacing=0.7,
-    )
+    size = 0.85 * chart.draw.font_pt
+    while True:
+        width_chars = max(16, int((1 - right) * chart.draw.width / (0.55 * size * chart.draw.dpi / 72)) - 5)
+        legend = chart.fig.legend(
+            handles,
+            ["\n".join(textwrap.wrap(text, width_chars)) for text in texts],
+            loc="upper left",
+            bbox_to_anchor=(right + chart.fx(0.6), top),
+            frameon=False,
+            fontsize=size,
+            handlelength=1.6,
+            borderaxespad=0,
+            labelspacing=0.6,
+        )
+        bottom = legend.get_window_extent(chart.canvas.get_renderer()).y0
+        if bottom >= 0.01 * chart.draw.height or size <= 0.6 * chart.draw.font_pt:
+            break
+        legend.remove()
+        size *= 0.92
     for text in legend.get_texts():
         text.set_color(chart.theme.foreground)

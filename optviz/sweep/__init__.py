@@ -57,7 +57,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from optviz.errors import ConfigError
-from optviz.sweep import runner
+from optviz.sweep import runner, views
 from optviz.sweep.expand import Expander
 from optviz.sweep.plan import Figure, Plan, Run
 from optviz.sweep.runner import Outcome, Result, render_figure
@@ -159,6 +159,9 @@ def loads(
         raise ConfigError(f"{source} is over {MAX_CONFIG_BYTES // 1000} kB; a config is a short text file")
     doc = parse_yaml(text, source)
     errors = Errors(source, doc)
+    if views.is_view(doc):  # one chart view (optviz stability, basins, lr-scan), no axes
+        lesson = _first_comment(text)
+        return views.view_plan(doc, errors, Path(base_dir), name, lesson, allow_outside=allow_outside)
     try:
         config = SweepConfig.model_validate(doc)
     except ValidationError as exc:

@@ -33,6 +33,7 @@ from typing import Any
 from optviz.errors import OptvizError
 from optviz.sweep.plan import Figure, Run, value_text
 from optviz.sweep.schema import AXES
+from optviz.sweep.views import ViewFigure
 
 #: seconds the workers get to remove their temporary files and exit before they are killed
 GRACE = 3.0
@@ -70,6 +71,8 @@ def render_figure(figure: Figure) -> Result:
     """Run the figure's optimizers and write its file; a failure is returned, not raised, so one
     bad entry does not stop a sweep. (Module level, on picklable dataclasses, for worker processes.)"""
     try:
+        if isinstance(figure, ViewFigure):  # a chart view: its own summary lines
+            return Result(figure.out, figure.make())
         from optviz import api, render
         from optviz.settings import check_starts
 
