@@ -183,7 +183,9 @@ def _key(
     handles += [Patch(facecolor=greys[1], edgecolor="none"), Patch(facecolor=greys[0], edgecolor="none")]
     labels += ["not converged", "diverged"]
     wide = ncol > 1
-    note = f"paler: more steps (palest {slowest}); reached: within {data.tol:.3g} at the end"
+    # the slowest starts fade toward the background: paler on a light one, darker on a dark one
+    fade, most = ("paler", "palest") if chart.theme.name != "dark" else ("darker", "darkest")
+    note = f"{fade}: more steps ({most} {slowest}); reached: within {data.tol:.3g} at the end"
     legend = chart.fig.legend(
         handles,
         labels,

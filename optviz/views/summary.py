@@ -46,10 +46,7 @@ def _basins(data: Any) -> list[Row]:
         total = panel.labels.size
         reached = int((panel.labels >= 0).sum())
         diverged = int((panel.labels == -2).sum())
-        text = (
-            f"{panel.label}: {100 * reached / total:.3g}% of {total} starts reached a minimum, "
-            f"{100 * diverged / total:.3g}% diverged; median steps"
-        )
+        text = f"{panel.label}: {100 * reached / total:.3g}% reached a minimum, {100 * diverged / total:.2g}% diverged; median steps"
         steps = panel.steps[panel.labels >= 0]
         out.append((text, float(np.median(steps)) if steps.size else math.nan, None))
     return out
