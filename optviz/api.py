@@ -43,7 +43,9 @@ def run(
             ``clip_norm`` and ``clip_value`` (torch's ``clip_grad_norm_`` / ``clip_grad_value_``),
             ``noise`` (std of Gaussian gradient noise), ``batch_size`` (minibatches of a data
             loss), ``seed``; every other keyword is an optimizer hyperparameter with torch's
-            name (``momentum=0.9``, ``betas=(0.8, 0.99)``).
+            name (``momentum=0.9``, ``betas=(0.8, 0.99)``). ``record_state=True`` also records
+            the optimizer's state by update (``traj.state``: ``grad``, ``update``, ``momentum``,
+            ``effective_lr``) without changing the path.
 
     Returns:
         A :class:`Trajectory`; a run that overflows stops at its last finite point with
@@ -95,10 +97,11 @@ def run_batch(
         >>> len(batch), batch.points.shape
         (25, (25, 201, 2))
     """
+    record_state = bool(options.pop("record_state", False))
     fields = settings_of(RunSettings)
     common = {k: options.pop(k) for k in list(options) if k in fields and k not in _PER_RUN}
     runs = expand(fn, [opt] if isinstance(opt, str) else list(opt), lr, steps=steps, hyper=options, **common)
-    return run_settings(runs, check_starts(runs[0].fn, start))
+    return run_settings(runs, check_starts(runs[0].fn, start), record_state=record_state)
 
 
 def expand(
@@ -127,9 +130,11 @@ def expand(
     return runs
 
 
-def run_settings(runs: Sequence[RunSettings], starts: np.ndarray) -> TrajectoryBatch:
+def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, *, record_state: bool = False) -> TrajectoryBatch:
     """Run every :class:`RunSettings` from every start point; runs that share an update rule advance
     as one (N, D) array. ``runs`` must agree on everything but ``opt``, ``hyper`` and ``lr``.
+    ``record_state`` also records the optimizer's state (:class:`~optviz.engine.StateRecord`),
+    kept as ``batch.state``; the paths are the same bit for bit.
 
     Raises:
         HyperparameterError: the recorded paths would take over
@@ -140,6 +145,7 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray) -> TrajectoryB
     groups = _group_members(runs)
     check_budget(first.steps, [len(members) * n_starts for members in groups.values()], starts.shape[1])
     paths = None
+    state: dict[str, np.ndarray] | None = {} if record_state else None
     for members, stepper, lr_hyper in _groups(runs, groups, n_starts):
         group = engine.simulate(
             first.fn,
@@ -152,11 +158,14 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray) -> TrajectoryB
             noise=first.noise,
             batch_size=first.batch_size,
             seed=first.seed,
+            record_state=record_state,
         )
+        rows = np.concatenate([np.arange(m * n_starts, (m + 1) * n_starts) for m in members])
+        if state is not None and group.state is not None:
+            _place_state(state, rows, group.state, n_runs)
         if len(groups) == 1:
             paths = group  # one update rule: the engine's arrays as they are, no copy
         else:  # each group's runs put in their places as soon as it is done, then dropped
-            rows = np.concatenate([np.arange(m * n_starts, (m + 1) * n_starts) for m in members])
             paths = _place(paths, rows, group, n_runs)
         del group
     # time-major arrays seen run-major through transposed views (no copy)
@@ -169,7 +178,20 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray) -> TrajectoryB
         np.repeat(np.arange(len(runs)), n_starts),
         np.repeat([run.lr for run in runs], n_starts),
         first.multipliers,
+        None if state is None else {name: values.transpose(2, 0, 1) for name, values in state.items()},
     )
+
+
+def _place_state(state: dict[str, np.ndarray], rows: np.ndarray, record: engine.StateRecord, n_runs: int) -> None:
+    """Put a group's recorded state in its places, ``(K, D, N)`` per name; NaN where a group's
+    optimizer has no such buffer."""
+    for name in ("grad", "update", "momentum", "effective_lr"):
+        values = getattr(record, name)
+        if values is None:
+            continue
+        if name not in state:
+            state[name] = np.full((*values.shape[:2], n_runs), np.nan)
+        state[name][:, :, rows] = values
 
 
 def check_budget(steps: int, group_sizes: Sequence[int], dim: int) -> None:

@@ -22,6 +22,7 @@ from optviz.optim.base import Hyper, Stepper
 __all__ = [
     "MAX_RECORD_BYTES",
     "Paths",
+    "StateRecord",
     "check_budget",
     "clip_by_norm",
     "clip_by_value",
@@ -127,6 +128,27 @@ def row_norm(x: Array) -> Array:
 
 
 @dataclass(frozen=True)
+class StateRecord:
+    """The optimizer's state by update, recorded when :func:`simulate` is asked to; each array is
+    ``(K, D, N)``: row k belongs to update k, which takes ``points[k]`` to ``points[k+1]``.
+
+    Attributes:
+        grad: the gradient update k used (noise and clipping applied).
+        update: the step taken, ``points[k+1] − points[k]``.
+        momentum: the momentum/velocity buffer after update k (``momentum_buffer``, Adam's
+            ``exp_avg``), or ``None`` for an optimizer without one.
+        effective_lr: each coordinate's step size after update k (adaptive methods: Adam
+            ``lr/(sqrt(v̂)+eps)``, AdaGrad ``lr_k/(sqrt(sum)+eps)``, RMSprop
+            ``lr/(sqrt(square_avg)+eps)``), or ``None`` for the others.
+    """
+
+    grad: Array
+    update: Array
+    momentum: Array | None
+    effective_lr: Array | None
+
+
+@dataclass(frozen=True)
 class Paths:
     """Raw output of :func:`simulate` for N runs of K steps.
 
@@ -138,6 +160,7 @@ class Paths:
     loss: Array  # (K+1, N)
     grad_norm: Array  # (K+1, N) norm of the full, exact gradient at each point
     diverged_at: Array  # (N,) int, -1 where the run stayed finite
+    state: StateRecord | None = None  # with record_state=True
 
 
 def simulate(
@@ -152,6 +175,7 @@ def simulate(
     noise: float = 0.0,
     batch_size: int | None = None,
     seed: int | None = 0,
+    record_state: bool = False,
 ) -> Paths:
     """Advance N runs from ``starts`` (N, D) for ``len(multipliers)`` updates.
 
@@ -167,6 +191,8 @@ def simulate(
         batch_size: minibatch size for data losses (``fn.n_samples``), drawn without replacement.
         seed: seeds noise and minibatches. Every run of the batch sees the same draws (common
             random numbers), so a batch equals its runs made one at a time.
+        record_state: also record the gradient, update, momentum buffer and effective step size
+            of every update (:class:`StateRecord`); the path is the same bit for bit either way.
 
     Never raises on overflow: numpy's warnings are silenced and the divergence is recorded.
     """
@@ -186,6 +212,7 @@ def simulate(
     block = max(1, _BLOCK_VALUES // (n_runs * dim))
     evaluated = 0  # points[:evaluated] have their loss and gradient norm
     last = steps
+    record = _StateRows(stepper, steps, dim, n_runs) if record_state else None
     with np.errstate(all="ignore"):
         for k in range(steps):
             if use_batches:
@@ -198,8 +225,11 @@ def simulate(
                 grad = clip_by_value(grad, clip_value)
             if clip_norm is not None:
                 grad = clip_by_norm(grad, clip_norm)
+            before = params
             params, state = stepper.update(grad, state, params, lr * multipliers[k])
             points[k + 1] = params.T
+            if record is not None:
+                record.add(k, grad, params - before, state, lr * multipliers[k])
             if k + 2 - evaluated >= block:
                 evaluated = _evaluate(fn, points, loss, grad_norm, evaluated, k + 2)
             # every run gone non-finite: the rest would be NaN arithmetic, so stop early
@@ -212,7 +242,35 @@ def simulate(
         grad_norm[last + 1 :] = np.nan
     finite = np.isfinite(points).all(1) & np.isfinite(loss)
     diverged_at = np.where(finite.all(0), -1, np.argmin(finite, axis=0))
-    return Paths(points, loss, grad_norm, diverged_at)
+    return Paths(points, loss, grad_norm, diverged_at, None if record is None else record.done())
+
+
+class _StateRows:
+    """The arrays of a :class:`StateRecord`, filled update by update."""
+
+    def __init__(self, stepper: Stepper, steps: int, dim: int, n_runs: int):
+        self.stepper = stepper
+        self.shape = (steps, dim, n_runs)
+        self.grad = np.full(self.shape, np.nan)
+        self.update = np.full(self.shape, np.nan)
+        self.momentum: Array | None = None
+        self.effective_lr = np.full(self.shape, np.nan) if stepper.effective_lr is not None else None
+
+    def add(self, k: int, grad: Array, update: Array, state: object, lr: Hyper) -> None:
+        self.grad[k] = grad.T
+        self.update[k] = update.T
+        buffer = getattr(state, "momentum_buffer", None)
+        if buffer is None:
+            buffer = getattr(state, "exp_avg", None)
+        if buffer is not None:
+            if self.momentum is None:
+                self.momentum = np.full(self.shape, np.nan)
+            self.momentum[k] = np.broadcast_to(buffer, update.shape).T
+        if self.effective_lr is not None:
+            self.effective_lr[k] = np.broadcast_to(self.stepper.effective_lr(state, lr), update.shape).T
+
+    def done(self) -> StateRecord:
+        return StateRecord(self.grad, self.update, self.momentum, self.effective_lr)
 
 
 def _evaluate(fn: TestFunction, points: Array, loss: Array, grad_norm: Array, lo: int, hi: int) -> int:

@@ -55,6 +55,8 @@ class Trajectory:
     lr: Array
     diverged_at: int | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    #: recorded with ``record_state``: (K, D) arrays by name, row k for update k (see TrajectoryBatch)
+    state: dict[str, Array] | None = None
 
     def __post_init__(self) -> None:
         problem = _shape_problem(self.points, self.loss, self.grad_norm, self.lr, self.diverged_at, self.settings)
@@ -108,6 +110,8 @@ class TrajectoryBatch:
         series_index: (N,) which series each run belongs to.
         base_lr: (N,) each run's learning rate before the schedule.
         multipliers: (K,) the schedule's multiplier of update k.
+        state: with ``record_state``: (N, K, D) arrays by name, ``grad``, ``update`` and where the
+            optimizer has them ``momentum`` and ``effective_lr`` (:class:`optviz.engine.StateRecord`).
     """
 
     points: Array
@@ -118,6 +122,7 @@ class TrajectoryBatch:
     series_index: Array
     base_lr: Array
     multipliers: Array
+    state: dict[str, Array] | None = None
 
     def settings(self, i: int) -> dict[str, Any]:
         """The settings of run ``i`` (its series' settings and its start point)."""
@@ -142,6 +147,7 @@ class TrajectoryBatch:
             self.base_lr[i] * self.multipliers[lr_keep],
             None if at < 0 else at,
             self.settings(i),
+            None if self.state is None else {name: values[i, lr_keep] for name, values in self.state.items()},
         )
 
     def __iter__(self) -> Iterator[Trajectory]:

@@ -70,4 +70,10 @@ def adagrad(
         std = (np.sqrt(state_sum + eps_root) if uses_eps_root else np.sqrt(state_sum)) + eps
         return params - clr * grad / std, AdagradState(step=step, sum=state_sum)
 
-    return Stepper(init, update)
+    def effective_lr(state: AdagradState, lr: Hyper) -> Array:
+        """``lr / (1 + (t − 1)·lr_decay) / (sqrt(sum) + eps)``: the step is this times the gradient."""
+        clr = lr / (1 + (state.step - 1) * lr_decay)
+        root = np.sqrt(state.sum + eps_root) if uses_eps_root else np.sqrt(state.sum)
+        return clr / (root + eps)
+
+    return Stepper(init, update, effective_lr)

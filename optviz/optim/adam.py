@@ -106,7 +106,13 @@ def adam(
         new_params = params - step_size * exp_avg / denom
         return new_params, AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq)
 
-    return Stepper(init, update)
+    def effective_lr(state: AdamState, lr: Hyper) -> Array:
+        """``lr / (sqrt(v̂) + eps)`` with torch's bias correction: the step is this times m̂."""
+        second = state.max_exp_avg_sq if amsgrad else state.exp_avg_sq
+        bias_correction2 = 1 - power(beta2, state.step)
+        return lr / root_plus_eps(second, bias_correction2, eps, eps_root) + np.zeros_like(second)
+
+    return Stepper(init, update, effective_lr)
 
 
 def adamw(

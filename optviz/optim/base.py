@@ -42,10 +42,13 @@ class Stepper(NamedTuple):
     Attributes:
         init: ``init(params (N, D)) -> state``.
         update: ``update(grad (N, D), state, params (N, D), lr) -> (new_params, new_state)``.
+        effective_lr: adaptive methods: ``effective_lr(state, lr) -> (N, D)``, each coordinate's step
+            size after the update that made ``state`` with rate ``lr`` (``None``: the lr itself).
     """
 
     init: Callable[[Array], Any]
     update: Callable[[Array, Any, Array, Hyper], tuple[Array, Any]]
+    effective_lr: Callable[[Any, Hyper], Array] | None = None
 
 
 def hyper(name: str, value: Any) -> Hyper:

@@ -95,4 +95,11 @@ def rmsprop(
             new_params = params - lr * grad / avg
         return new_params, RMSpropState(square_avg=square_avg, momentum_buffer=buf, grad_avg=grad_avg)
 
-    return Stepper(init, update)
+    def effective_lr(state: RMSpropState, lr: Hyper) -> Array:
+        """``lr / (sqrt(square_avg) + eps)``, centered ``lr / (sqrt(square_avg − grad_avg²) + eps)``."""
+        variance = state.square_avg
+        if centered:
+            variance = variance + -1 * state.grad_avg * state.grad_avg
+        return lr / ((np.sqrt(variance + eps_root) if uses_eps_root else np.sqrt(variance)) + eps)
+
+    return Stepper(init, update, effective_lr)
