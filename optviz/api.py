@@ -130,7 +130,7 @@ def expand(
     return runs
 
 
-def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, *, record_state: bool = False) -> TrajectoryBatch:
+def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, record_state: bool = False) -> TrajectoryBatch:
     """Run every :class:`RunSettings` from every start point; runs that share an update rule advance
     as one (N, D) array. ``runs`` must agree on everything but ``opt``, ``hyper`` and ``lr``.
     ``record_state`` also records the optimizer's state (:class:`~optviz.engine.StateRecord`),

@@ -119,3 +119,43 @@ def test_effective_lr_from_torchs_state(opt, torch_name, kwargs, formula):
         optimizer.step()
         want = formula(optimizer.state[param], lr).numpy()
         np.testing.assert_allclose(traj.state["effective_lr"][k], want, rtol=1e-12)
+
+
+# ------------------------------------------------------------------------------------ panels
+
+
+def test_state_panels_draw_one_line_per_coordinate(tmp_path):
+    from optviz.render.scene import build_scene
+    from optviz.settings import DrawSettings
+
+    trajs = list(optviz.run_batch("ravine", ["adam", "momentum"], lr=0.1, steps=12, record_state=True))
+    opts = DrawSettings(panels="loss,effective_lr,velocity")
+    scene = build_scene(trajs, optviz.functions.get("ravine"), opts, animated=False)
+    adam, momentum = scene.runs
+    np.testing.assert_array_equal(adam.series["effective_lr[1]"][1], trajs[0].state["effective_lr"][:, 1])
+    np.testing.assert_array_equal(momentum.series["effective_lr[0]"][1], trajs[1].lr)  # no per-coordinate scale
+    np.testing.assert_array_equal(momentum.series["velocity[0]"][1], trajs[1].state["momentum"][:, 0])
+    np.testing.assert_array_equal(momentum.series["velocity[3]"][1], trajs[1].state["grad"][:, 1])
+    assert scene.panels["effective_lr"].get_yscale() == "log"
+    optviz.render.render(trajs, "ravine", tmp_path / "state.gif", panels="velocity", frames=4)
+
+
+def test_state_panels_need_recorded_state(tmp_path):
+    from optviz.errors import OutputError
+
+    traj = optviz.run("ravine", "adam", lr=0.1, steps=5)
+    with pytest.raises(OutputError, match="record_state"):
+        optviz.render.render(traj, "ravine", tmp_path / "a.png", panels="effective_lr")
+
+
+def test_cli_records_state_for_state_panels(tmp_path):
+    from typer.testing import CliRunner
+
+    from optviz.cli import app
+
+    out = tmp_path / "v.png"
+    result = CliRunner().invoke(
+        app, ["run", "--opt", "momentum", "--lr", "0.05", "--steps", "10", "--panels", "velocity", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.exists()

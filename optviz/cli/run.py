@@ -189,10 +189,12 @@ def run_command(**options: Any) -> None:
             if len(options["opt"] or ["gd"]) * len(options["lr"] or [None]) > 1:
                 _check_export_room(export)
         function = get_function(options["fn"])
+        record_state = False
         if out is not None:
             from optviz import render
 
             _, drawing = render.check_target(out, function, **draw)
+            record_state = drawing.needs_state
         hyper = _parse_hyper(options.pop("hyper") or [])
         batch = api.run_batch(
             function,
@@ -200,6 +202,7 @@ def run_command(**options: Any) -> None:
             options.pop("lr") or None,
             options.pop("steps"),
             _starts(options.pop("start")),
+            **({"record_state": True} if record_state else {}),  # a state panel draws the optimizer's state
             **{name: value for name, value in options.items() if name != "fn"},
             **hyper,
         )

@@ -90,6 +90,9 @@ def render(
     trajs = [trajectories] if isinstance(trajectories, Trajectory) else list(trajectories)
     path, settings = check_target(out, fn, settings, **options)
     _check_runs(trajs, fn)
+    from optviz.render.state_panels import check_state
+
+    check_state(trajs, settings.panels)
     if settings.labels is not None and len(settings.labels) != len(trajs):
         raise OutputError(
             f"{len(settings.labels)} label{'s' * (len(settings.labels) != 1)} for {len(trajs)} "

@@ -1,4 +1,5 @@
-"""Side panels: a per-step curve of loss, gradient norm or learning rate for each run.
+"""Side panels: a per-step curve of loss, gradient norm or learning rate for each run (and the
+optimizer's state, :mod:`optviz.render.state_panels`).
 
 Limits are fixed from the whole runs before anything is drawn, so an animation's panels do not
 rescale as the curves grow. Loss and gradient norm are drawn on log axes whenever no value is
@@ -17,6 +18,7 @@ from matplotlib.ticker import FuncFormatter, Locator, LogLocator, MaxNLocator, N
 
 from optviz.render.layout import Layout
 from optviz.render.runs import RunArt
+from optviz.render.state_panels import STATE_LABELS, add_state_lines, state_key, state_lines, state_scale
 from optviz.render.style import truncate_far
 from optviz.settings import DrawSettings
 from optviz.trajectory import Trajectory
@@ -64,6 +66,10 @@ def add_panels(
     for i, (name, rect) in enumerate(zip(opts.panels, rects, strict=True)):
         ax = fig.add_axes(rect)
         panels[name] = ax
+        if name in STATE_LABELS:
+            _state_panel(ax, rect, runs, opts, name, steps, animated)
+            _finish(ax, layout, opts, i, len(rects), steps, STATE_LABELS[name])
+            continue
         values = [series(run.traj, name) for run in runs]
         scale = panel_scale(name, [v for _, v in values])
         if scale.log:
@@ -74,19 +80,7 @@ def add_panels(
         else:
             ax.yaxis.set_major_locator(MaxNLocator(nbins=_y_ticks(rect, opts), steps=_ROUND_STEPS))
         ax.set_ylim(*scale.ylim)
-        ax.set_xlim(-0.01 * steps, 1.01 * steps)
-        # steps are whole numbers: no tick at 2.5
-        ax.xaxis.set_major_locator(
-            MaxNLocator(nbins=opts.max_ticks or "auto", steps=[1, 2, 2.5, 4, 5, 10], integer=True, min_n_ticks=2)
-        )
-        ax.grid(True, lw=0.6)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        ax.set_ylabel(PANEL_LABELS[name])
-        if not layout.stacked or i == len(rects) - 1:
-            ax.set_xlabel("step")
-        else:
-            ax.tick_params(labelbottom=False)
+        _finish(ax, layout, opts, i, len(rects), steps, PANEL_LABELS[name])
         if scale.floor is not None:
             ax.axhline(scale.floor, color=theme.muted, lw=1.0, ls=(0, (1, 2)), zorder=2)
         box = np.array([[-np.inf, np.inf], _far_values(scale.ylim, scale.log)])
@@ -102,6 +96,45 @@ def add_panels(
                     [], [], ls="none", marker="o", ms=6 * opts.line_scale, color=run.color, animated=True, zorder=4
                 )[0]
     return panels
+
+
+def _finish(ax: Axes, layout: Layout, opts: DrawSettings, i: int, count: int, steps: int, label: str) -> None:
+    """The step axis, grid, spines and labels every panel shares."""
+    ax.set_xlim(-0.01 * steps, 1.01 * steps)
+    # steps are whole numbers: no tick at 2.5
+    ax.xaxis.set_major_locator(
+        MaxNLocator(nbins=opts.max_ticks or "auto", steps=[1, 2, 2.5, 4, 5, 10], integer=True, min_n_ticks=2)
+    )
+    ax.grid(True, lw=0.6)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_ylabel(label)
+    if not layout.stacked or i == count - 1:
+        ax.set_xlabel("step")
+    else:
+        ax.tick_params(labelbottom=False)
+
+
+def _state_panel(
+    ax: Axes, rect: tuple[float, ...], runs: list[RunArt], opts: DrawSettings, name: str, steps: int, animated: bool
+) -> None:
+    """An ``effective_lr`` or ``velocity`` panel (:mod:`optviz.render.state_panels`)."""
+    lines = [[v for _, _, v in state_lines(run.traj, name)] for run in runs]
+    log, ylim = state_scale(name, [v for run_lines in lines for v in run_lines])
+    if log:
+        scale = PanelScale(True, ylim)
+        ax.set_yscale("log")
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.yaxis.set_major_locator(_LogTicks(scale, _y_ticks(rect, opts)))
+        ax.yaxis.set_major_formatter(FuncFormatter(_log_label(scale)))
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=_y_ticks(rect, opts), steps=_ROUND_STEPS))
+        ax.axhline(0.0, color=opts.theme.muted, lw=0.8, zorder=2)
+    ax.set_ylim(*ylim)
+    for run in runs:
+        add_state_lines(ax, run, name, 1.8 * opts.line_scale, animated)
+    dim = runs[0].traj.points.shape[1] if runs else 1
+    state_key(ax, name, dim, opts.font_pt)
 
 
 def _y_ticks(rect: tuple[float, ...], opts: DrawSettings) -> int:

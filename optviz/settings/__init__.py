@@ -20,7 +20,17 @@ Examples:
     optviz.errors.HyperparameterError: steps=0 must be a whole number from 1 to 1000000, e.g. --steps 50
 """
 
-from optviz.settings.draw import PANELS, SIZES, VIEWS, DrawSettings, default_dpi, parse_panels, parse_size
+from optviz.settings.draw import (
+    PANELS,
+    SIZES,
+    STATE_PANELS,
+    VIEWS,
+    DrawSettings,
+    default_dpi,
+    needs_state,
+    parse_panels,
+    parse_size,
+)
 from optviz.settings.record import Setting, settings_of
 from optviz.settings.run import (
     MAX_START,
@@ -39,6 +49,7 @@ __all__ = [
     "MAX_STEPS",
     "PANELS",
     "SIZES",
+    "STATE_PANELS",
     "VIEWS",
     "DrawSettings",
     "OptimizerSpec",
@@ -50,6 +61,7 @@ __all__ = [
     "check_targets",
     "default_dpi",
     "hyper_for",
+    "needs_state",
     "parse_panels",
     "parse_size",
     "settings_of",

@@ -13,9 +13,23 @@ from optviz.errors import HyperparameterError, OptvizError, OutputError, SpecErr
 from optviz.settings.record import Checked, is_real, plain, setting
 from optviz.themes import THEMES, Theme
 
-__all__ = ["PANELS", "PRESETS", "SIZES", "VIEWS", "DrawSettings", "Preset", "default_dpi", "parse_panels", "parse_size"]
+__all__ = [
+    "PANELS",
+    "PRESETS",
+    "SIZES",
+    "STATE_PANELS",
+    "VIEWS",
+    "DrawSettings",
+    "Preset",
+    "default_dpi",
+    "needs_state",
+    "parse_panels",
+    "parse_size",
+]
 
-PANELS = ("loss", "grad_norm", "lr")
+PANELS = ("loss", "grad_norm", "lr", "effective_lr", "velocity")
+#: panels drawn from the optimizer's recorded state (runs made with ``record_state``)
+STATE_PANELS = ("effective_lr", "velocity")
 VIEWS = ("contour", "surface")
 #: slide presets in pixels; 16:9 is a 720p slide
 SIZES = {"16:9": (1280, 720), "4:3": (960, 720), "square": (720, 720)}
@@ -129,6 +143,11 @@ def parse_panels(panels: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(names)
 
 
+def needs_state(panels: Any) -> bool:
+    """Whether these panels draw the optimizer's state, so that the runs must record it."""
+    return bool(set(parse_panels(panels)) & set(STATE_PANELS))
+
+
 def _check_theme(theme: Any) -> Theme:
     return theme if isinstance(theme, Theme) else THEMES[_choice("theme", THEMES)(theme)]
 
@@ -211,7 +230,8 @@ class DrawSettings(Checked):
 
     panels: Any = setting(
         ("loss",),
-        "Side panels: comma list of loss, grad_norm, lr, or none.",
+        "Side panels: comma list of loss, grad_norm, lr, effective_lr (each coordinate's step size, "
+        "log axis), velocity (the momentum buffer beside the raw gradient), or none.",
         plain(parse_panels),
         panel=_PICTURES,
     )
@@ -303,6 +323,11 @@ class DrawSettings(Checked):
     #: body font size in points; with the default dpi the short side is 7.2 in, so text keeps the same
     #: share of the picture at every size (about 1/36 of its height), readable on a projected slide
     font_pt = 12.0
+
+    @property
+    def needs_state(self) -> bool:
+        """Whether the runs must record the optimizer's state (a state panel is drawn)."""
+        return needs_state(self.panels)
 
     @property
     def line_scale(self) -> float:

@@ -74,10 +74,11 @@ def render_figure(figure: Figure) -> Result:
         if isinstance(figure, ViewFigure):  # a chart view: its own summary lines
             return Result(figure.out, figure.make())
         from optviz import api, render
-        from optviz.settings import check_starts
+        from optviz.settings import check_starts, needs_state
 
         # each run from its checked record (the worker made it again when the figure arrived)
-        trajs = [api.run_settings([run.settings], check_starts(run.settings.fn, run.start))[0] for run in figure.runs]
+        record = needs_state(figure.render.get("panels", ("loss",)))  # state panels: record the state
+        trajs = [api.run_settings([r.settings], check_starts(r.settings.fn, r.start), record)[0] for r in figure.runs]
         render.render(trajs, figure.fn, figure.out, **figure.render)
         return Result(
             figure.out,
