@@ -337,6 +337,8 @@ RUN_BAD = {
 }
 DRAW_BAD = {
     "panels": "nonsense",
+    "show": "nonsense",
+    "show_at": "nonsense",
     "view": "nonsense",
     "size": "nonsense",
     "theme": "nonsense",

@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from optviz.functions import TestFunction
+from optviz.render.arrows import Arrows, add_arrows
 from optviz.render.contour import draw_contours, draw_curve, function_levels, path_2d
 from optviz.render.layout import arrange, legend_room, main_aspect, window
 from optviz.render.legend import RunValues, add_legend, add_values
@@ -59,6 +60,7 @@ class Scene:
     markers: list[Artist] = field(default_factory=list)  # start, minima and edge markers, drawn over the paths
     flat_colors: list[tuple[float, ...]] = field(default_factory=list)  # large single-colour areas (contour bands)
     values: RunValues | None = None  # animations: each run's loss beside its legend entry
+    arrows: Arrows | None = None  # --show: gradient, update, momentum arrows
 
     def update(self, k: int) -> None:
         """Show every run's first ``k`` updates (``points[0..k]``); runs that stopped earlier show all."""
@@ -75,6 +77,8 @@ class Scene:
             self.counter.step = k
         if self.values is not None:
             self.values.update(k)
+        if self.arrows is not None and self.counter is not None:  # animations: at each head
+            self.arrows.update(k)
 
     @property
     def animated(self) -> list[Artist]:
@@ -93,6 +97,8 @@ class Scene:
             out.append(self.counter)
         if self.values is not None:
             out.extend(self.values.texts)
+        if self.arrows is not None and self.counter is not None:
+            out.extend(self.arrows.artists)
         return sorted(out, key=lambda artist: artist.get_zorder())
 
 
@@ -154,7 +160,8 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: DrawSett
     counter = StepCounter(fig, layout.counter_xy, steps, opts.font_pt, theme.muted) if animated else None
     add_title(fig, fn, opts, layout, counter.left if counter else layout.counter_xy[0] * opts.width, trajs)
     values = add_values(fig, legend, tails, trajs, opts, steps) if animated else None
-    scene = Scene(fig, canvas, main, panels, runs, counter, steps, opts, is3d, markers, flat_colors, values)
+    arrows = add_arrows(main, runs, opts, limits, animated)
+    scene = Scene(fig, canvas, main, panels, runs, counter, steps, opts, is3d, markers, flat_colors, values, arrows)
     if not animated:
         scene.update(steps)
         draw_ends(main, runs, theme)

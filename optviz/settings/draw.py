@@ -28,6 +28,8 @@ __all__ = [
 ]
 
 PANELS = ("loss", "grad_norm", "lr", "effective_lr", "velocity")
+#: arrows ``--show`` draws at the current point of each path
+ARROWS = ("gradient", "update", "momentum")
 #: panels drawn from the optimizer's recorded state (runs made with ``record_state``)
 STATE_PANELS = ("effective_lr", "velocity")
 VIEWS = ("contour", "surface")
@@ -143,9 +145,45 @@ def parse_panels(panels: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(names)
 
 
-def needs_state(panels: Any) -> bool:
-    """Whether these panels draw the optimizer's state, so that the runs must record it."""
-    return bool(set(parse_panels(panels)) & set(STATE_PANELS))
+def needs_state(panels: Any, show: Any = None) -> bool:
+    """Whether these panels or arrows draw the optimizer's state, so that the runs must record it."""
+    return bool(set(parse_panels(panels)) & set(STATE_PANELS)) or bool(parse_show(show))
+
+
+def parse_show(show: Any) -> tuple[str, ...]:
+    """``"gradient,update"`` or a list -> arrow names; ``None``, ``""`` or ``"none"`` -> none."""
+    if show is None:
+        return ()
+    if not isinstance(show, (str, list, tuple)):
+        raise OutputError(f"show={show!r} must be a comma list of {', '.join(ARROWS)}, or none")
+    items = show.split(",") if isinstance(show, str) else list(show)
+    names = [str(p).strip().lower() for p in items]
+    names = [p for p in names if p and p != "none"]
+    for name in names:
+        if name not in ARROWS:
+            raise UnknownNameError("arrow", name, ARROWS)
+    return tuple(dict.fromkeys(names))
+
+
+def parse_show_at(value: Any) -> tuple[int, ...] | int | None:
+    """Static pictures: the steps that get arrows, ``"0,5,10"`` (a tuple), or ``"every 5"`` (the
+    int 5); ``None``: about eight steps spread over the run."""
+    if value is None or isinstance(value, bool):
+        return None
+    text = ",".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+    text = text.strip().lower()
+    try:
+        if text.startswith("every"):
+            every = int(text.removeprefix("every").strip(" :=")) if text != "every" else 1
+            if every < 1:
+                raise ValueError
+            return every
+        steps = tuple(int(v) for v in text.split(",") if v.strip())
+        if not steps or min(steps) < 0:
+            raise ValueError
+        return steps
+    except ValueError:
+        raise OutputError(f"--show-at {value!r}: give steps >= 0 like 0,5,10, or 'every 5'") from None
 
 
 def _check_theme(theme: Any) -> Theme:
@@ -233,6 +271,19 @@ class DrawSettings(Checked):
         "Side panels: comma list of loss, grad_norm, lr, effective_lr (each coordinate's step size, "
         "log axis), velocity (the momentum buffer beside the raw gradient), or none.",
         plain(parse_panels),
+        panel=_PICTURES,
+    )
+    show: Any = setting(
+        None,
+        "Arrows at the current point of each path: comma list of gradient (−∇f), update (the step "
+        "taken) and momentum (−buffer), one scale per figure (in the legend); 2-D contour view.",
+        plain(parse_show),
+        panel=_PICTURES,
+    )
+    show_at: Any = setting(
+        None,
+        "Pictures: the steps that get --show arrows, e.g. 0,5,10 or 'every 5' (default: about 8 steps).",
+        plain(parse_show_at),
         panel=_PICTURES,
     )
     view: Any = setting(
@@ -327,7 +378,7 @@ class DrawSettings(Checked):
     @property
     def needs_state(self) -> bool:
         """Whether the runs must record the optimizer's state (a state panel is drawn)."""
-        return needs_state(self.panels)
+        return needs_state(self.panels, self.show)
 
     @property
     def line_scale(self) -> float:

@@ -76,8 +76,9 @@ def render_figure(figure: Figure) -> Result:
         from optviz import api, render
         from optviz.settings import check_starts, needs_state
 
-        # each run from its checked record (the worker made it again when the figure arrived)
-        record = needs_state(figure.render.get("panels", ("loss",)))  # state panels: record the state
+        # each run from its checked record (the worker made it again when the figure arrived); state
+        # panels and arrows need the optimizer's state recorded
+        record = needs_state(figure.render.get("panels", ("loss",)), figure.render.get("show"))
         trajs = [api.run_settings([r.settings], check_starts(r.settings.fn, r.start), record)[0] for r in figure.runs]
         render.render(trajs, figure.fn, figure.out, **figure.render)
         return Result(
