@@ -21,6 +21,9 @@ from optviz.trajectory import Trajectory
 
 __all__ = ["STATE_LABELS", "add_state_lines", "check_state", "state_key", "state_lines", "state_scale"]
 
+#: optimizers whose per-coordinate step size is the lr itself
+_STEPS_WITH_THE_LR = ("gd", "sgd", "momentum", "nesterov")
+
 STATE_LABELS = {"effective_lr": "step size", "velocity": "momentum"}
 _DASHES = ["-", (0, (4, 2)), (0, (1, 1.5))]
 
@@ -44,7 +47,14 @@ def state_lines(traj: Trajectory, name: str) -> list[tuple[str, np.ndarray, np.n
     dim = traj.points.shape[1]
     if name == "effective_lr":
         values = state.get("effective_lr")
-        if values is None or not np.isfinite(values).any():  # plain and momentum SGD: every coordinate steps with the lr itself
+        if values is None or not np.isfinite(values).any():
+            optimizer = traj.settings.get("optimizer")
+            if optimizer not in _STEPS_WITH_THE_LR:  # an adaptive method whose formula is not written yet
+                raise OutputError(
+                    f"the effective_lr panel is not available for {optimizer} yet; "
+                    "it is for adam, adamw, adagrad, rmsprop and the SGD family"
+                )
+            # plain and momentum SGD: every coordinate steps with the lr itself
             values = np.repeat(np.asarray(traj.lr, dtype=float)[:, None], dim, axis=1)
         return [("buffer", steps, values[:k, i]) for i in range(dim)]
     lines = []
