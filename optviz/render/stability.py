@@ -281,7 +281,11 @@ def _best(chart: Chart, ax: Axes, rule: str, best: st.Optimum, entries: list) ->
     size = 1.4 * chart.draw.font_pt * chart.line_scale
     style = dict(marker="*", ms=size, mfc="#ffffff", mec="#000000", mew=1.2, ls="none", zorder=5)
     ax.plot([best.lr], [y], **style)
-    text = f"fastest: lr {best.lr:.3g}" + (f", β {best.beta:.2f}" if rule != "gd" else "") + f" →\u00a0ρ\u00a0{best.rho:.3f}"
+    text = (
+        f"fastest: lr {best.lr:.3g}"
+        + (f", β {best.beta:.2f}" if rule != "gd" else "")
+        + f" →\u00a0ρ\u00a0{best.rho:.3f}"
+    )
     entries.append((Line2D([], [], **style), text))
 
 
