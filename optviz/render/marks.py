@@ -293,34 +293,10 @@ def draw_crossings(ax: Axes, runs: list[RunArt], opts: DrawSettings, animated: b
         if not clip.inside.all():
             run.head_angle = _outward_angles(ax, clip)
         if len(clip.exits):
-            run.leaves = ax.plot(
-                *clip.exits[:0].T,
-                ls="none",
-                marker="D",
-                ms=EDGE_MS * _scale(run),
-                mfc=run.color,
-                mec=theme.foreground,
-                mew=0.9,
-                zorder=7,
-                animated=animated,
-                clip_on=False,
-                label="leaves the window",
-            )[0]
+            run.leaves = _edge_mark(ax, run, run.color, theme.foreground, 0.9, "leaves the window", animated)
             out.append(run.leaves)
         if len(clip.entries):
-            run.returns = ax.plot(
-                *clip.entries[:0].T,
-                ls="none",
-                marker="D",
-                ms=EDGE_MS * _scale(run),
-                mfc=theme.background,
-                mec=run.color,
-                mew=1.6,
-                zorder=7,
-                animated=animated,
-                clip_on=False,
-                label="comes back",
-            )[0]
+            run.returns = _edge_mark(ax, run, theme.background, run.color, 1.6, "comes back", animated)
             out.append(run.returns)
     out += draw_casings(ax, runs, opts, animated)
     return out
@@ -406,3 +382,21 @@ def draw_arrows(ax: Axes, runs: list[RunArt]) -> None:
             drawn += 1
             if drawn >= MAX_ARROWS:
                 break
+
+
+def _edge_mark(ax: Axes, run: RunArt, face: str, edge: str, width: float, label: str, animated: bool) -> Artist:
+    """An empty diamond marker artist on the window's edge (its points are set per frame)."""
+    return ax.plot(
+        [],
+        [],
+        ls="none",
+        marker="D",
+        ms=EDGE_MS * _scale(run),
+        mfc=face,
+        mec=edge,
+        mew=width,
+        zorder=7,
+        animated=animated,
+        clip_on=False,
+        label=label,
+    )[0]
