@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from optviz.errors import HyperparameterError
-from optviz.functions.registry import Minimum, TestFunction, offset, register
+from optviz.functions.registry import DataFit, Minimum, TestFunction, offset, register
 
 
 def _minima_1d(grad, f, lo: float, hi: float, n: int = 4001) -> tuple[Minimum, ...]:
@@ -140,4 +140,6 @@ def single_weight(x: float = 100.0, y: float = 110.0) -> TestFunction:
         (Minimum((best,), 0.0),),
         labels=("w",),
         plain_formula=f"({x:g}·w{offset(y)})²",
+        # the model y = w·x at inputs xs (P,): (..., 1) -> (..., P)
+        data=DataFit(np.array([data_x]), np.array([data_y]), lambda w, xs: w[..., 0, None] * xs, ("x", "y")),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from optviz.errors import HyperparameterError
-from optviz.functions.registry import Minimum, TestFunction, fixed_sum, pack, register, solve_small
+from optviz.functions.registry import DataFit, Minimum, TestFunction, fixed_sum, pack, register, solve_small
 
 # The textbook's thermometer: readings c in Celsius and u in an unknown unit (c ≈ w·u + b).
 CELSIUS = np.array([0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0])
@@ -36,6 +36,11 @@ def thermometer(scale: float = 1.0) -> TestFunction:
     def grad(x):
         return batch_grad(x)
 
+    def predict(x, u):
+        """c = w·(scale·u) + b at raw readings ``u`` (P,): ``(..., 2) -> (..., P)``."""
+        x = np.asarray(x, dtype=float)
+        return x[..., 0, None] * (scale * np.asarray(u, dtype=float)) + x[..., 1, None]
+
     # least squares from its 2x2 normal equations, by hand: no BLAS or LAPACK in any number
     normal = np.array([[fixed_sum(inputs * inputs), fixed_sum(inputs)], [fixed_sum(inputs), len(inputs)]])
     best = solve_small(normal, np.array([fixed_sum(inputs * CELSIUS), fixed_sum(CELSIUS)]))
@@ -61,4 +66,5 @@ def thermometer(scale: float = 1.0) -> TestFunction:
         batch_grad=batch_grad,
         labels=("w", "b"),
         plain_formula=f"(1/11)·Σ ({'' if scale == 1 else f'{scale:g}·'}w·u + b − c)²",
+        data=DataFit(UNKNOWN, CELSIUS, predict, ("u", "c"), scale),
     )

@@ -23,6 +23,7 @@ from optviz.errors import HyperparameterError, UnknownNameError
 
 __all__ = [
     "REGISTRY",
+    "DataFit",
     "Minimum",
     "TestFunction",
     "fixed_sum",
@@ -94,6 +95,27 @@ class Minimum:
     kind: str = "global"
 
 
+@dataclass(frozen=True, eq=False)
+class DataFit:
+    """The data a data loss fits, and the model it fits to them (for the ``data`` panel).
+
+    Attributes:
+        inputs: (M,) the inputs as the user reads them (the raw readings, even when the model
+            scales them).
+        targets: (M,) the values the model should predict.
+        predict: ``(params (..., D), inputs (P,)) -> (..., P)``: the model's predictions at
+            ``params`` for the inputs, written out by hand (no ``@``).
+        names: the input's and the target's symbols (``("u", "c")``).
+        scale: the model sees ``scale · input`` (thermometer(scale=0.1)); 1 for raw inputs.
+    """
+
+    inputs: Array
+    targets: Array
+    predict: Callable[[Array, Array], Array]
+    names: tuple[str, str] = ("x", "y")
+    scale: float = 1.0
+
+
 @dataclass(frozen=True)
 class TestFunction:
     """One test function with its exact gradient and what a plot of it needs.
@@ -120,6 +142,7 @@ class TestFunction:
             mathtext, so that ``optviz list`` and ``optviz show`` print it as it reads.
         valley: for functions whose minima form a curve (``two_layer``'s hyperbola), the distance
             ``(..., D) -> (...)`` from points to that curve; ``minima`` then holds points standing for it.
+        data: for data losses, the data and the model fitted to them (:class:`DataFit`), else ``None``.
 
     ``name``, ``spec``, ``params`` and ``description`` are set by :func:`register`, the one
     place that names a function; a factory gives its name for the first two.
@@ -142,6 +165,7 @@ class TestFunction:
     labels: tuple[str, ...] = ()
     plain_formula: str = ""
     valley: Callable[[Array], Array] | None = None
+    data: DataFit | None = None
 
     __test__ = False  # not a pytest class, despite the name
 
