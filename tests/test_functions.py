@@ -18,6 +18,11 @@ SPECS = [
     "thermometer(scale=0.1)",
     "two_layer(x=2, y=-3)",
     "single_weight(x=3, y=4)",
+    "chain(depth=1)",
+    "chain(depth=20)",
+    "chain(depth=2, x=2, y=-3)",
+    "chain(depth=3, x=-0.5, y=2)",
+    "chain(depth=6, x=3, y=0.5)",
 ]
 
 
@@ -133,6 +138,10 @@ def test_rotated_ravine_is_the_ravine_in_rotated_coordinates():
         ("ravine(a=inf)", HyperparameterError, "finite number"),
         ("ravine(a=-1)", HyperparameterError, "> 0"),
         ("xcos(c=0)", HyperparameterError, "> 0"),
+        ("chain(depth=2.5)", HyperparameterError, "whole number from 1 to 100"),
+        ("chain(depth=0)", HyperparameterError, "whole number from 1 to 100"),
+        ("chain(depth=101)", HyperparameterError, "whole number from 1 to 100"),
+        ("chain(x=0)", HyperparameterError, "x must be non-zero"),
         ("ravine(angle=30", SpecError, "expected"),
     ],
 )

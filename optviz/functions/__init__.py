@@ -1,12 +1,12 @@
 """Test functions: ``get("ravine(angle=30)")`` returns a :class:`TestFunction`.
 
-Importing the package imports the modules that register functions (``curves``, ``classic``,
-``data``); they import the registry, which imports nothing back. Their order is the order of
+Importing the package imports the modules that register functions (``curves``, ``depth``,
+``classic``, ``data``); they import the registry, which imports nothing back. Their order is the order of
 ``optviz list functions``: 1-D, then 2-D, then data losses.
 """
 
 # isort: off
-from optviz.functions import curves, classic, data  # noqa: F401  (importing them registers their functions)
+from optviz.functions import curves, depth, classic, data  # noqa: F401  (importing them registers their functions)
 
 # isort: on
 from optviz.functions.registry import Minimum, TestFunction, defaults, get, names
