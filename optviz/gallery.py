@@ -7,16 +7,34 @@ Lessons are the ``*.yaml`` files of a folder (``configs/``), in file-name order;
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from optviz.errors import ConfigError, OutputError, UnknownNameError
 from optviz.output import atomic_path
 from optviz.sweep import Plan, load
 
-__all__ = ["MADE_WITH", "MARKER", "Lesson", "check_readme", "plan_gallery", "select", "total_size", "write_readme"]
+__all__ = [
+    "MADE_WITH",
+    "MARKER",
+    "Lesson",
+    "check_readme",
+    "current",
+    "file_digest",
+    "lesson_text",
+    "manifest_lines",
+    "plan_gallery",
+    "read_manifest",
+    "select",
+    "source_digest",
+    "sweep_command",
+    "total_size",
+    "write_readme",
+]
 
 #: the first line of the README optviz writes: a README without it is not optviz's to replace
 MARKER = "<!-- made by optviz gallery, which rewrites this file -->"
@@ -32,12 +50,26 @@ _README_HEAD = 4096
 MADE_WITH = {"matplotlib": "3.11.2", "freetype": "2.14.3", "numpy": "2.4.6", "pillow": "13.0.0", "zlib": "1.2.13"}
 
 
+#: a README line (hidden when shown) that says what made one file: its source digest and its hash
+_MANIFEST_LINE = re.compile(
+    r"^<!-- optviz made (?P<name>\S+) from (?P<source>[0-9a-f]{64}) sha256 (?P<sha256>[0-9a-f]{64}) -->$"
+)
+
+
 @dataclass(frozen=True)
 class Lesson:
-    """One config of the gallery and its checked plan."""
+    """One config of the gallery and its checked plan.
+
+    Attributes:
+        source: :func:`source_digest` of the config as it was planned (so as it is rendered).
+        stamps: each output file's (inode, mtime, size) when it was planned, None if missing: a
+            file whose stamp changed since was written by this render, from ``source``.
+    """
 
     config: Path
     plan: Plan
+    source: str = ""
+    stamps: dict[Path, tuple[int, int, int] | None] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def name(self) -> str:
@@ -55,7 +87,11 @@ def plan_gallery(configs: Path, out_dir: Path) -> list[Lesson]:
     if not paths:
         raise ConfigError(f"no .yaml configs in {str(configs)!r}; give the lessons' folder with --configs")
     check_readme(Path(out_dir) / "README.md")  # before anything is rendered
-    lessons = [Lesson(path, load(path, out_dir)) for path in paths]
+    lessons = []
+    for path in paths:
+        plan = load(path, out_dir)
+        stamps = {figure.out: _stamp(figure.out) for figure in plan.figures}
+        lessons.append(Lesson(path, plan, source_digest(path), stamps))
     owner: dict[Path, Path] = {}
     for lesson in lessons:
         for figure in lesson.plan.figures:
@@ -112,25 +148,122 @@ def write_readme(lessons: list[Lesson], out_dir: Path) -> Path:
         "`optviz gallery` remakes them all.",
         "",
     ]
-    lines += [f"{i}. [{lesson.plan.lesson}](#{_anchor(lesson.name)})" for i, lesson in enumerate(lessons, start=1)]
+    texts = [lesson_text(lesson.plan) for lesson in lessons]
+    lines += [
+        f"{i}. [{text[0]}](#{_anchor(lesson.name)})"
+        for i, (lesson, text) in enumerate(zip(lessons, texts, strict=True), 1)
+    ]
     lines.append("")
-    for lesson in lessons:
-        lines += [f"## {lesson.name}", "", f"**{lesson.plan.lesson}**", ""]
-        if lesson.plan.description:
-            lines += [lesson.plan.description, ""]
+    for lesson, (title, description) in zip(lessons, texts, strict=True):
+        lines += [f"## {lesson.name}", "", f"**{title}**", ""]
+        if description:
+            lines += [description, ""]
         for figure in lesson.plan.figures:
             if figure.out.exists():
                 lines += [f"![{lesson.name}: {figure.out.name}]({_link(figure.out, out_dir)})", ""]
             else:
                 lines += [f"*{figure.out.name} is not rendered yet: `optviz gallery --only {lesson.name}`*", ""]
-        command = f"optviz sweep {_link(lesson.config, top)} --out-dir {_link(out_dir, top)}"
-        lines += ["```bash", command, "```", ""]
+        lines += ["```bash", sweep_command(lesson.config, out_dir, top), "```", ""]
+    made = {
+        figure.out: lesson.source
+        for lesson in lessons
+        for figure in lesson.plan.figures
+        if figure.out.exists() and _stamp(figure.out) != lesson.stamps.get(figure.out, ())
+    }
+    lines += manifest_lines(out_dir, made, [figure.out for lesson in lessons for figure in lesson.plan.figures])
     path = out_dir / "README.md"
     check_readme(path)
     out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         tmp.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def lesson_text(plan: Plan) -> tuple[str, str | None]:
+    """A lesson's words, (one-line lesson, description): the one place the README, the deck and
+    its slides read them from, so that a translation (``lesson_zh``, issue 18) is picked here."""
+    return plan.lesson, plan.description
+
+
+def sweep_command(config: Path, out_dir: Path, top: Path) -> str:
+    """The command that makes a lesson's files in ``out_dir``, run from the folder ``top``."""
+    return f"optviz sweep {_link(config, top)} --out-dir {_link(out_dir, top)}"
+
+
+def source_digest(config: Path, theme: str | None = None) -> str:
+    """sha256 of what decides a lesson's files: the config's name and bytes, optviz's version, the
+    library versions (:func:`~optviz.render.reproducible.library_versions`) and a theme that
+    replaces the config's (None: the config's own)."""
+    from optviz import __version__
+    from optviz.render.reproducible import library_versions
+
+    try:
+        data = Path(config).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{config}: cannot read it: {exc.strerror or exc}") from None
+    what = {"config": Path(config).name, "optviz": __version__, "libraries": library_versions(), "theme": theme or ""}
+    digest = hashlib.sha256(json.dumps(what, sort_keys=True).encode())
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(out_dir: Path) -> dict[str, dict[str, str]]:
+    """The manifest at the end of ``out_dir/README.md`` (:func:`manifest_lines`): file name ->
+    {"source": digest, "sha256": the file's}; empty if there is none."""
+    try:
+        with open(Path(out_dir) / "README.md", encoding="utf-8", errors="replace") as fh:
+            text = fh.read(4_000_000)
+    except OSError:
+        return {}
+    found = (_MANIFEST_LINE.match(line) for line in text.splitlines())
+    return {m["name"]: {"source": m["source"], "sha256": m["sha256"]} for m in found if m}
+
+
+def current(out: Path, out_dir: Path, source: str, manifest: dict[str, dict[str, str]]) -> bool:
+    """Whether the file ``out`` was made from ``source`` (a :func:`source_digest`) and is unchanged
+    since: the manifest says so and the file's own hash still matches the one recorded."""
+    entry = manifest.get(_link(out, out_dir))
+    if entry is None or entry["source"] != source or not Path(out).is_file():
+        return False
+    return entry["sha256"] == file_digest(out)
+
+
+def manifest_lines(out_dir: Path, made: dict[Path, str], keep: list[Path]) -> list[str]:
+    """The README's last lines, hidden when shown, one per file of ``keep`` (``out_dir``'s):
+    ``<!-- optviz made NAME from SOURCE sha256 HASH -->``. A file of ``made`` (just written from
+    the source digest given) gets a new line; another keeps the line ``out_dir/README.md`` has for
+    it if the file's hash still matches; files of unknown making get none."""
+    old = read_manifest(out_dir)
+    lines = []
+    for out in keep:
+        name = _link(out, out_dir)
+        if out in made:
+            source = made[out]
+        elif name in old and Path(out).is_file() and old[name]["sha256"] == file_digest(out):
+            source = old[name]["source"]
+        else:
+            continue
+        if " " not in name:  # a name with a space cannot be read back (never from a config's {name})
+            lines.append(f"<!-- optviz made {name} from {source} sha256 {file_digest(out)} -->")
+    return [*lines, ""] if lines else []
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is written again: its inode (a rename gives a new one), mtime and size."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def check_readme(path: Path) -> None:
