@@ -31,6 +31,9 @@ SPECS = [
     "two_layer(x=2, y=-3)",
     "single_weight(x=3, y=4)",
     "single_weight(x=-2, y=0)",
+    "chain(depth=20)",
+    "chain(depth=3, x=-0.5, y=2)",
+    "chain(depth=1, x=2, y=-3)",
 ]
 
 
@@ -66,6 +69,7 @@ def evaluate_plain(fn, point: np.ndarray) -> float:
         scope["v"] = math.sin(angle) * scope["x1"] + math.cos(angle) * scope["x2"]
     text, _, definition = text.partition(", r = ")
     replacements = [
+        ("[⁰¹²³⁴⁵⁶⁷⁸⁹]+", lambda m: "**" + m.group().translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789"))),
         ("·", "*"),
         ("−", "-"),
         ("²", "**2"),

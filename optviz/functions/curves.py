@@ -112,7 +112,7 @@ def cubic() -> TestFunction:
     )
 
 
-@register("single_weight", "one weight, a large input, an exploding step")
+@register("single_weight", "one weight, a large input: each step multiplies the error by 1 − 2·lr·x²")
 def single_weight(x: float = 100.0, y: float = 110.0) -> TestFunction:
     if x == 0:
         raise HyperparameterError("single_weight: x must be non-zero, e.g. single_weight(x=100)")
@@ -127,7 +127,11 @@ def single_weight(x: float = 100.0, y: float = 110.0) -> TestFunction:
         return 2 * data_x * (data_x * w - data_y)
 
     best = data_y / data_x
-    lo, hi = min(0.0, best) - 0.5 * abs(best) - 0.5, max(0.0, best) + 0.5 * abs(best) + 0.5
+    # from the start to its mirror image across the minimum, where a step with factor −1 lands
+    start = 1.0
+    mirror = 2 * best - start
+    margin = 0.5 * (abs(best - start) or 0.5)
+    lo, hi = min(start, mirror) - margin, max(start, mirror) + margin
     return TestFunction(
         "single_weight",
         "single_weight",
@@ -135,7 +139,7 @@ def single_weight(x: float = 100.0, y: float = 110.0) -> TestFunction:
         f,
         grad,
         rf"({x:g}w - {y:g})^2",
-        (0.0,),
+        (start,),
         ((lo, hi),),
         (Minimum((best,), 0.0),),
         labels=("w",),
