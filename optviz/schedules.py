@@ -19,7 +19,18 @@ import numpy as np
 from optviz import spec as spec_parser
 from optviz.errors import HyperparameterError, SpecError, UnknownNameError
 
-__all__ = ["SCHEDULES", "Schedule", "constant", "cosine", "exponential", "multipliers", "parse", "step", "warmup"]
+__all__ = [
+    "SCHEDULES",
+    "Schedule",
+    "constant",
+    "cosine",
+    "exponential",
+    "inverse_sqrt",
+    "multipliers",
+    "parse",
+    "step",
+    "warmup",
+]
 
 Schedule = Callable[[int], float]
 
@@ -59,6 +70,21 @@ def warmup(steps: int) -> Schedule:
     return lambda k: min(1.0, (k + 1) / steps)
 
 
+def inverse_sqrt(warmup: int) -> Schedule:
+    """``min((k + 1) / warmup, sqrt(warmup / (k + 1)))``: the Transformer's schedule, a linear
+    warm-up to 1 at update ``warmup − 1`` (the ``warmup``-th update), then decay as 1/√step.
+
+    ``math.sqrt`` of a Python float is correctly rounded, so the multipliers are the same bits
+    everywhere.
+
+    Examples:
+        >>> [round(inverse_sqrt(warmup=4)(k), 4) for k in range(8)]
+        [0.25, 0.5, 0.75, 1.0, 0.8944, 0.8165, 0.7559, 0.7071]
+    """
+    warmup = _positive_int("inverse_sqrt", "warmup", warmup)
+    return lambda k: min((k + 1) / warmup, math.sqrt(warmup / (k + 1)))
+
+
 @dataclass(frozen=True)
 class _Entry:
     factory: Callable[..., Schedule]
@@ -76,6 +102,12 @@ SCHEDULES: dict[str, _Entry] = {
     ),
     "warmup": _Entry(
         warmup, {"steps": None}, "warmup(steps=10)", "min(1, (k+1)/steps); chain: warmup(steps=10)+cosine"
+    ),
+    "inverse_sqrt": _Entry(
+        inverse_sqrt,
+        {"warmup": None},
+        "inverse_sqrt(warmup=10)",
+        "min((k+1)/warmup, √(warmup/(k+1))): the Transformer's, peak 1 at the warmup-th update",
     ),
 }
 
