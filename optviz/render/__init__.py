@@ -134,6 +134,9 @@ def check_target(
         settings = dataclasses.replace(settings, **_follow(settings, options))
     if settings.view == "surface" and fn.dim != 2:
         raise OutputError(f"--view surface needs a 2-D function; {fn.name} is {fn.dim}-D, use --view contour")
+    from optviz.render.data_panel import check_data
+
+    check_data(fn, settings.panels)
     if not isinstance(out, (str, os.PathLike)):
         raise OutputError(f"out={out!r} must be a file name such as 'ravine.png' or 'ravine.gif'")
     path = Path(out)

@@ -22,12 +22,25 @@ import numpy as np
 from optviz.functions import TestFunction
 from optviz.settings import DrawSettings
 
-__all__ = ["MAIN_SHARE", "Layout", "LegendRoom", "arrange", "em", "is_wide", "legend_room", "main_aspect", "window"]
+__all__ = [
+    "MAIN_SHARE",
+    "Layout",
+    "LegendRoom",
+    "arrange",
+    "em",
+    "is_wide",
+    "legend_room",
+    "main_aspect",
+    "shows_x_labels",
+    "window",
+]
 
 Rect = tuple[float, float, float, float]
 #: the main plot's share of a landscape figure's width, whatever the text scale: at least the
 #: first, at most the second (as far as the height and its aspect allow)
 MAIN_SHARE = (0.56, 0.64)
+#: ems added to the gap under a stacked panel that labels its x axis above another (tick labels, x label)
+DATA_GAP = 3.2
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,12 @@ class LegendRoom:
 def em(opts: DrawSettings) -> float:
     """Pixels per body-font em (``opts.dpi`` holds the text scale)."""
     return opts.font_pt * opts.dpi / 72.0
+
+
+def shows_x_labels(panels: tuple[str, ...], i: int) -> bool:
+    """Whether stacked panel ``i`` labels its x axis: the last one, and those beside the ``data``
+    panel, whose x axis is the data's input, not the step axis the others share."""
+    return i == len(panels) - 1 or "data" in panels[i : i + 2]
 
 
 def is_wide(opts: DrawSettings) -> bool:
@@ -159,9 +178,12 @@ def _wide_layout(opts: DrawSettings, legend_h: float, aspect: float | None) -> L
     n = c.n
     legend_top = g.height - g.top
     panels_top = legend_top - legend_h - (1.8 * g.em if legend_h > 1 else 0)
-    panel_h = (panels_top - g.bottom - (n - 1) * c.step_gap) / n if n else 0
+    # a gap under a panel that labels its x axis (beside the data panel) also holds those labels
+    labelled = [float(shows_x_labels(opts.panels, i)) for i in range(n - 1)]
+    below = [DATA_GAP * g.em * sum(labelled[i:]) for i in range(n)]
+    panel_h = (panels_top - g.bottom - (n - 1) * c.step_gap - (below[0] if n else 0.0)) / n if n else 0
     panels = [
-        g.frac(c.x1, g.bottom + (n - 1 - i) * (panel_h + c.step_gap), g.width - g.right - c.x1, panel_h)
+        g.frac(c.x1, g.bottom + (n - 1 - i) * (panel_h + c.step_gap) + below[i], g.width - g.right - c.x1, panel_h)
         for i in range(n)
     ]
     main = g.frac(g.left, g.bottom + (c.avail_h - c.main_h) / 2, c.main_w, c.main_h)

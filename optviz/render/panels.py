@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, Locator, LogLocator, MaxNLocator, NullLocator
 
-from optviz.render.layout import Layout
+from optviz.render.layout import Layout, shows_x_labels
 from optviz.render.runs import RunArt
 from optviz.render.state_panels import STATE_LABELS, add_state_lines, state_key, state_lines, state_scale
 from optviz.render.style import truncate_far
@@ -66,6 +66,8 @@ def add_panels(
     for i, (name, rect) in enumerate(zip(opts.panels, rects, strict=True)):
         ax = fig.add_axes(rect)
         panels[name] = ax
+        if name == "data":  # drawn by optviz.render.data_panel: it needs the function's data
+            continue
         if name in STATE_LABELS:
             _state_panel(ax, rect, runs, opts, name, steps, animated)
             _finish(ax, layout, opts, i, len(rects), steps, STATE_LABELS[name])
@@ -109,7 +111,7 @@ def _finish(ax: Axes, layout: Layout, opts: DrawSettings, i: int, count: int, st
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_ylabel(label)
-    if not layout.stacked or i == count - 1:
+    if not layout.stacked or shows_x_labels(opts.panels, i):
         ax.set_xlabel("step")
     else:
         ax.tick_params(labelbottom=False)

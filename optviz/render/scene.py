@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from optviz.functions import TestFunction
 from optviz.render.arrows import Arrows, add_arrows
 from optviz.render.contour import draw_contours, draw_curve, function_levels, path_2d
+from optviz.render.data_panel import DataArt, add_data_panel
 from optviz.render.layout import arrange, legend_room, main_aspect, window
 from optviz.render.legend import RunValues, add_legend, add_values
 from optviz.render.marks import (
@@ -61,6 +62,7 @@ class Scene:
     flat_colors: list[tuple[float, ...]] = field(default_factory=list)  # large single-colour areas (contour bands)
     values: RunValues | None = None  # animations: each run's loss beside its legend entry
     arrows: Arrows | None = None  # --show: gradient, update, momentum arrows
+    data: DataArt | None = None  # the data panel's model lines
 
     def update(self, k: int) -> None:
         """Show every run's first ``k`` updates (``points[0..k]``); runs that stopped earlier show all."""
@@ -79,6 +81,8 @@ class Scene:
             self.values.update(k)
         if self.arrows is not None and self.counter is not None:  # animations: at each head
             self.arrows.update(k)
+        if self.data is not None:
+            self.data.update(k)
 
     @property
     def animated(self) -> list[Artist]:
@@ -99,6 +103,8 @@ class Scene:
             out.extend(self.values.texts)
         if self.arrows is not None and self.counter is not None:
             out.extend(self.arrows.artists)
+        if self.data is not None:
+            out.extend(self.data.artists)
         return sorted(out, key=lambda artist: artist.get_zorder())
 
 
@@ -157,11 +163,14 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: DrawSett
     markers += draw_crossings(main, runs, opts, animated)
     markers += draw_reached_minima(main, fn, runs, theme, xy_of, animated)
     panels = add_panels(fig, layout, runs, opts, steps, animated)
+    data = add_data_panel(panels["data"], fn, runs, opts, animated) if "data" in panels else None
     counter = StepCounter(fig, layout.counter_xy, steps, opts.font_pt, theme.muted) if animated else None
     add_title(fig, fn, opts, layout, counter.left if counter else layout.counter_xy[0] * opts.width, trajs)
     values = add_values(fig, legend, tails, trajs, opts, steps) if animated else None
     arrows = add_arrows(main, runs, opts, limits, animated)
-    scene = Scene(fig, canvas, main, panels, runs, counter, steps, opts, is3d, markers, flat_colors, values, arrows)
+    scene = Scene(
+        fig, canvas, main, panels, runs, counter, steps, opts, is3d, markers, flat_colors, values, arrows, data
+    )
     if not animated:
         scene.update(steps)
         draw_ends(main, runs, theme)

@@ -27,7 +27,7 @@ __all__ = [
     "parse_size",
 ]
 
-PANELS = ("loss", "grad_norm", "lr", "effective_lr", "velocity")
+PANELS = ("loss", "grad_norm", "lr", "effective_lr", "velocity", "data")
 #: arrows ``--show`` draws at the current point of each path
 ARROWS = ("gradient", "update", "momentum")
 #: panels drawn from the optimizer's recorded state (runs made with ``record_state``)
@@ -269,7 +269,8 @@ class DrawSettings(Checked):
     panels: Any = setting(
         ("loss",),
         "Side panels: comma list of loss, grad_norm, lr, effective_lr (each coordinate's step size, "
-        "log axis), velocity (the momentum buffer beside the raw gradient), or none.",
+        "log axis), velocity (the momentum buffer beside the raw gradient), data (a data loss's "
+        "points and each run's model line: thermometer, single_weight), or none.",
         plain(parse_panels),
         panel=_PICTURES,
     )
