@@ -15,6 +15,7 @@ import numpy as np
 
 from optviz.functions import TestFunction
 from optviz.output import atomic_path
+from optviz.render.fonts import check_figure, draw_family
 from optviz.render.gif import GifWriter, build_palette
 from optviz.render.player import Player
 from optviz.render.reproducible import rc_context
@@ -35,8 +36,9 @@ def save_animation(trajs: Sequence[Trajectory], fn: TestFunction, path: Path, op
         options = dataclasses.replace(
             options, size=(options.width + options.width % 2, options.height + options.height % 2)
         )
-    with rc_context(options.theme.rc(options.font_pt)):
+    with rc_context(options.theme.rc(options.font_pt), draw_family(options, [t.label for t in trajs])):
         player = Player(build_scene(trajs, fn, options, animated=True))
+        check_figure(player.scene.fig)
         steps = frame_steps(player.scene.steps, options.frames)
         with atomic_path(path) as tmp:
             if mp4:

@@ -15,6 +15,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from optviz.render.chart import Chart, save
+from optviz.render.fonts import draw_family
 from optviz.render.reproducible import rc_context
 from optviz.settings import DrawSettings
 from optviz.trajectory import Trajectory
@@ -60,7 +61,7 @@ def _image(
 def render_basins(data: BasinMap, paths: Sequence[Trajectory], draw: DrawSettings, path: Path) -> Path:
     """Draw the panels of ``data`` side by side with one key, ``paths`` overlaid (each panel shows
     the paths of its own optimizer and lr), to ``path``, written atomically."""
-    with rc_context(draw.theme.rc(draw.font_pt)):
+    with rc_context(draw.theme.rc(draw.font_pt), draw_family(draw)):
         chart = Chart(draw)
         theme = chart.theme
         fn = data.fn

@@ -21,6 +21,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from optviz.output import atomic_path
+from optviz.render.fonts import check_figure
 from optviz.render.reproducible import savefig_options
 from optviz.settings import DrawSettings
 
@@ -119,6 +120,7 @@ def power_label(value: float, pos: int | None = None) -> str:
 def save(chart: Chart, path: Path) -> Path:
     """Write the chart to ``path`` (.png, .svg or .pdf) under a temporary name, renamed when complete."""
     fmt = path.suffix.lower()[1:]
+    check_figure(chart.fig)
     with atomic_path(path) as tmp:
         chart.fig.savefig(tmp, format=fmt, dpi=chart.draw.dpi, facecolor=chart.theme.background, **savefig_options(fmt))
     return path

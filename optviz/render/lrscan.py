@@ -11,6 +11,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from optviz.render.chart import Chart, halo, power_label, save
+from optviz.render.fonts import draw_family
 from optviz.render.reproducible import rc_context
 from optviz.settings import DrawSettings
 from optviz.themes import run_colors, run_markers
@@ -21,7 +22,7 @@ __all__ = ["render_lr_scan"]
 
 def render_lr_scan(data: LrScan, draw: DrawSettings, path: Path) -> Path:
     """Draw ``data`` to ``path``, written atomically."""
-    with rc_context(draw.theme.rc(draw.font_pt)):
+    with rc_context(draw.theme.rc(draw.font_pt), draw_family(draw)):
         chart = Chart(draw)
         theme = chart.theme
         fn = data.fn

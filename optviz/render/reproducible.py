@@ -5,7 +5,8 @@ nothing outside the call can reach them:
 
 - **rc settings**: matplotlib's built-in defaults, not the user's ``matplotlibrc`` or style, then
   the theme; a user's ``font.family: serif`` would otherwise move every label.
-- **fonts**: only the DejaVu Sans that ships inside matplotlib. The default family ``sans-serif``
+- **fonts**: only the DejaVu Sans that ships inside matplotlib (plus, for text it has no glyphs
+  for, the fallback fonts :mod:`optviz.render.fonts` names: pictures without such text are untouched). The default family ``sans-serif``
   expands to a list (DejaVu Sans, Bitstream Vera Sans, ..., Arial, Helvetica) whose fonts
   installed on the machine join the glyph fallback chain; naming the one family leaves the
   bundled files, which the font manager lists before any system font, as the only candidates.
@@ -16,7 +17,9 @@ nothing outside the call can reach them:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,13 +43,27 @@ _SAVEFIG_OPTIONS: dict[str, dict[str, Any]] = {
 
 
 @contextmanager
-def rc_context(look: dict[str, Any]) -> Iterator[None]:
+def rc_context(look: dict[str, Any], family: Sequence[str] | None = None) -> Iterator[None]:
     """matplotlib's own defaults, then ``look`` (a theme's rc settings), then :data:`PINNED_RC`, for
-    the duration of a render."""
-    with mpl.rc_context():
-        mpl.rcdefaults()
-        mpl.rcParams.update({**look, **PINNED_RC})
-        yield
+    the duration of a render. ``family``: the font list from :func:`optviz.render.fonts.family_for`
+    (DejaVu Sans, then fonts for the characters it lacks), which reports missing glyphs itself, so
+    matplotlib's per-glyph warnings are silenced."""
+    pinned = {**PINNED_RC, "font.family": list(family)} if family else PINNED_RC
+    mathtext = logging.getLogger("matplotlib.mathtext")
+    with mpl.rc_context(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+        mathtext.addFilter(_no_glyph_logs)
+        try:
+            mpl.rcdefaults()
+            mpl.rcParams.update({**look, **pinned})
+            yield
+        finally:
+            mathtext.removeFilter(_no_glyph_logs)
+
+
+def _no_glyph_logs(record: logging.LogRecord) -> bool:
+    """mathtext's "Font ... does not have a glyph" lines: :mod:`optviz.render.fonts` reports those."""
+    return "does not have a glyph" not in record.getMessage()
 
 
 def savefig_options(fmt: str) -> dict[str, Any]:

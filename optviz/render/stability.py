@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from optviz.render.chart import Chart, halo, power_label, save
+from optviz.render.fonts import draw_family
 from optviz.render.reproducible import rc_context
 from optviz.settings import DrawSettings
 from optviz.views import stability as st
@@ -35,7 +36,7 @@ def render_stability(
     data: st.StabilityMap | EmpiricalMap, settings: StabilitySettings, draw: DrawSettings, path: Path
 ) -> Path:
     """Draw the map (closed form or measured) of ``settings`` to ``path``, written atomically."""
-    with rc_context(draw.theme.rc(draw.font_pt)):
+    with rc_context(draw.theme.rc(draw.font_pt), draw_family(draw)):
         chart = Chart(draw)
         fn = settings.fn
         measured = isinstance(data, EmpiricalMap)

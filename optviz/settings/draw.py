@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from optviz.errors import HyperparameterError, OptvizError, OutputError, SpecError, UnknownNameError
+from optviz.i18n import check_lang
 from optviz.settings.record import Checked, is_real, plain, setting
 from optviz.themes import THEMES, Theme
 
@@ -255,6 +256,12 @@ def _check_title(title: Any) -> str | None:
     return title
 
 
+def _check_font(font: Any) -> str | None:
+    if font is not None and (not isinstance(font, str) or not font.strip()):
+        raise SpecError(f"a font is a family name, e.g. --font 'Noto Sans CJK SC'; got {font!r}")
+    return font.strip() if font is not None else None
+
+
 @dataclass(frozen=True, kw_only=True)
 class DrawSettings(Checked):
     """How runs are drawn: view, panels, pixel size, theme, preset, text scale, animation timing,
@@ -369,6 +376,19 @@ class DrawSettings(Checked):
         None,
         "The window's y range LO,HI (of f for a 1-D function), e.g. --ylim=-3,3.",
         plain(_window("ylim")),
+        panel=_PICTURES,
+    )
+    font: Any = setting(
+        None,
+        "A font for the characters DejaVu Sans lacks (Chinese, Japanese, Korean ...), e.g. --font "
+        "'Noto Sans CJK SC'; Latin text keeps DejaVu Sans (default: the first installed CJK font).",
+        plain(_check_font),
+        panel=_PICTURES,
+    )
+    lang: Any = setting(
+        "en",
+        "The language of the words optviz writes itself (axes, legend, keys, tables): en or zh.",
+        plain(check_lang),
         panel=_PICTURES,
     )
 
