@@ -16,7 +16,7 @@ from typing import Any
 
 from optviz.errors import UnknownNameError
 
-__all__ = ["LANGS", "check_lang", "tr", "words"]
+__all__ = ["LANGS", "check_lang", "tr", "word", "words"]
 
 #: the shipped languages: English (the fallback) and Simplified Chinese
 LANGS = ("en", "zh")
@@ -48,3 +48,9 @@ def tr(key: str, lang: str = "en", **fields: Any) -> str:
     if text is None:
         text = _catalogue("en")[key]
     return text.format(**fields) if fields else text
+
+
+def word(text: str, lang: str = "en") -> str:
+    """``text`` in ``lang`` if it is a built-in word (a key of the English catalogue), else as is
+    (a formula such as ``$\\|\\nabla f\\|$``)."""
+    return tr(text, lang) if text in _catalogue("en") else text

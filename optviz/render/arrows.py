@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.quiver import Quiver
 
 from optviz.errors import OutputError
+from optviz.i18n import tr, word
 from optviz.render.runs import RunArt
 from optviz.settings import DrawSettings
 from optviz.trajectory import Trajectory
@@ -123,8 +124,8 @@ def add_arrows(ax: Axes, runs: list[RunArt], opts: DrawSettings, limits: np.ndar
     handles = [Line2D([], [], color=ARROW_COLORS[kind], lw=2.5 * opts.line_scale) for kind in opts.show]
     ax.legend(
         handles,
-        [_LABELS[kind] for kind in opts.show],
-        title=f"arrows ×{scale:g}",
+        [word(_LABELS[kind], opts.lang) for kind in opts.show],
+        title=tr("arrows ×{scale}", opts.lang, scale=f"{scale:g}"),
         loc="lower right",
         fontsize=0.8 * opts.font_pt,
         title_fontsize=0.8 * opts.font_pt,

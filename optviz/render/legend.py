@@ -22,6 +22,7 @@ from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 
 from optviz.functions import TestFunction
+from optviz.i18n import tr, word
 from optviz.render.glyphs import GlyphText, text_width
 from optviz.render.layout import LegendRoom
 from optviz.render.marks import legend_marks
@@ -33,20 +34,22 @@ __all__ = ["RunValues", "add_legend", "add_values", "run_names", "value_text"]
 
 #: settings named in a legend entry when the runs of one figure differ in them, and how they read
 _DISTINGUISHING = {
-    "schedule": lambda v: str(v) if v else "constant lr",
-    "noise": lambda v: f"noise {v:g}" if v else "no noise",
-    "batch_size": lambda v: f"batch {v}" if v is not None else "full batch",
-    "clip_norm": lambda v: f"clip norm {v:g}" if v is not None else "no clip norm",
-    "clip_value": lambda v: f"clip value {v:g}" if v is not None else "no clip value",
-    "seed": lambda v: f"seed {v}",
-    "steps": lambda v: f"{v} steps",
+    "schedule": lambda v, lang: str(v) if v else tr("constant lr", lang),
+    "noise": lambda v, lang: tr("noise {v}", lang, v=f"{v:g}") if v else tr("no noise", lang),
+    "batch_size": lambda v, lang: tr("batch {v}", lang, v=v) if v is not None else tr("full batch", lang),
+    "clip_norm": lambda v, lang: tr("clip norm {v}", lang, v=f"{v:g}") if v is not None else tr("no clip norm", lang),
+    "clip_value": lambda v, lang: (
+        tr("clip value {v}", lang, v=f"{v:g}") if v is not None else tr("no clip value", lang)
+    ),
+    "seed": lambda v, lang: tr("seed {v}", lang, v=v),
+    "steps": lambda v, lang: tr("{v} steps", lang, v=v),
 }
 _SEP = " · "
 #: the legend's font shrinks to this share of its size before entries are cut
 _MIN_FONT = 0.75
 
 
-def run_names(trajs: Sequence[Trajectory], labels: Sequence[str] | None = None) -> list[str]:
+def run_names(trajs: Sequence[Trajectory], labels: Sequence[str] | None = None, lang: str = "en") -> list[str]:
     """Each run's legend name: its label if given, else ``"adam, lr=0.16"`` and every setting the
     runs differ in (``"…, step(step_size=10), noise 1, batch 4, clip norm 1 from (-5, -2)"``)."""
     if labels is not None:
@@ -56,25 +59,25 @@ def run_names(trajs: Sequence[Trajectory], labels: Sequence[str] | None = None) 
     names = []
     for i, traj in enumerate(trajs):
         s = traj.settings
-        name = traj.label if "opt" in s and "lr" in s else f"run {i + 1}"
+        name = traj.label if "opt" in s and "lr" in s else tr("run {i}", lang, i=i + 1)
         for key in differing:
-            name += ", " + _DISTINGUISHING[key](s.get(key))
+            name += ", " + _DISTINGUISHING[key](s.get(key), lang)
         if len(starts) > 1 and s.get("start") is not None:
-            name += " from (" + ", ".join(f"{v:g}" for v in s["start"]) + ")"
+            name += " " + tr("from ({point})", lang, point=", ".join(f"{v:g}" for v in s["start"]))
         names.append(name)
     return names
 
 
-def value_text(traj: Trajectory, k: int | None = None) -> str:
+def value_text(traj: Trajectory, k: int | None = None, lang: str = "en") -> str:
     """The loss to show beside a run: at step ``k`` while an animation plays (``loss 0.0123``),
     or the final one (``k=None``: ``final loss 1.2e-05``, ``diverged at step 87``)."""
     if traj.diverged and (k is None or k >= traj.diverged_at):
-        return f"diverged at step {traj.diverged_at}"
+        return tr("diverged at step {k}", lang, k=traj.diverged_at)
     if not len(traj.loss):
         return ""
     if k is None:
-        return f"final loss {traj.final_loss:.3g}"
-    return f"loss {traj.loss[min(k, len(traj.loss) - 1)]:.3g}"
+        return tr("final loss {v}", lang, v=f"{traj.final_loss:.3g}")
+    return tr("loss {v}", lang, v=f"{traj.loss[min(k, len(traj.loss) - 1)]:.3g}")
 
 
 @dataclass
@@ -84,10 +87,11 @@ class RunValues:
     trajs: Sequence[Trajectory]
     last: int  # the step of the held last frame, which shows the final values
     texts: list[GlyphText] = field(default_factory=list)
+    lang: str = "en"
 
     def update(self, k: int) -> None:
         for traj, text in zip(self.trajs, self.texts, strict=True):
-            text.text = value_text(traj, None if k >= self.last else k)
+            text.text = value_text(traj, None if k >= self.last else k, self.lang)
 
 
 def add_legend(
@@ -118,7 +122,7 @@ def add_legend(
     """
     scale = opts.line_scale
     colors, markers = style
-    names = run_names(trajs, opts.labels)
+    names = run_names(trajs, opts.labels, opts.lang)
     base = 0.85 * opts.font_pt
     values = _value_widths(fig, trajs, opts, frames, FontProperties(size=base))
     extras = _extra_entries(fn, trajs, limits, opts, frames is not None)
@@ -132,7 +136,8 @@ def add_legend(
             for c, m in zip(colors, markers, strict=True)
         ][:shown]
         if shown < len(trajs):
-            texts.append(f"… {len(trajs) - shown} more run{'s' * (len(trajs) - shown > 1)}")
+            more = len(trajs) - shown
+            texts.append(tr("{n} more runs" if more > 1 else "{n} more run", opts.lang, n=more))
             handles.append(Line2D([], [], ls="none"))
         for handle, text in extras:
             handles.append(handle)
@@ -172,7 +177,7 @@ def _texts(fig, names, trajs, values, opts, room, prop, animated) -> tuple[list[
     texts, tails = [], []
     figure_space = text_width(renderer, "\u2007" * 10, prop) / 10
     for name, traj, value_w in zip(names, trajs, values, strict=False):
-        value = "" if not opts.finals else (value_text(traj) if not animated else None)
+        value = "" if not opts.finals else (value_text(traj, lang=opts.lang) if not animated else None)
         lines = _wrap(renderer, name, prop, width)
         sep_w = text_width(renderer, _SEP, prop)
         if value is not None and value:  # a picture: the final value after the name, or below it
@@ -219,10 +224,10 @@ def _value_widths(fig, trajs, opts, frames, prop: FontProperties) -> list[float]
     widths: dict[str, float] = {}
     for t in trajs:
         for k in frames:
-            text = value_text(t, None if k >= last else int(k))
+            text = value_text(t, None if k >= last else int(k), opts.lang)
             if text not in widths:
                 widths[text] = text_width(renderer, text, prop)
-    return [max(widths[value_text(t, None if k >= last else int(k))] for k in frames) for t in trajs]
+    return [max(widths[value_text(t, None if k >= last else int(k), opts.lang)] for k in frames) for t in trajs]
 
 
 def add_values(
@@ -230,7 +235,7 @@ def add_values(
 ) -> RunValues:
     """Animations: a :class:`GlyphText` per shown run, after its entry's text (or on its last line)."""
     renderer = fig.canvas.get_renderer()
-    values = RunValues(trajs[: len(tails)] if opts.finals else [], last)
+    values = RunValues(trajs[: len(tails)] if opts.finals else [], last, lang=opts.lang)
     if not opts.finals:
         return values
     prop = legend.get_texts()[0].get_fontproperties()
@@ -252,7 +257,10 @@ def _extra_entries(
     out = []
     if any(len(t.points) for t in trajs):
         out.append(
-            (Line2D([], [], ls="none", marker="s", ms=8, mfc=theme.marker, mec=theme.foreground, mew=1.4), "start")
+            (
+                Line2D([], [], ls="none", marker="s", ms=8, mfc=theme.marker, mec=theme.foreground, mew=1.4),
+                tr("start", opts.lang),
+            )
         )
     kinds = {m.kind for m in fn.minima if _within(m.point, limits)}
     for kind, marker, ms, text in (
@@ -262,15 +270,14 @@ def _extra_entries(
     ):
         if kind in kinds:
             handle = Line2D([], [], ls="none", marker=marker, ms=ms, mfc=theme.marker, mec=theme.foreground, mew=1.2)
-            out.append((handle, text))
+            out.append((handle, tr(text, opts.lang)))
     # where paths leave and come back, minima found; an animation's arrow is wherever the head is
     # beyond the window, not only at the end (and the legend must not tell the ending)
     beyond = "beyond the window" if animated else "ends outside the window"
-    out += [(h, beyond if t == "ends outside the window" else t) for h, t in legend_marks(fn, trajs, limits, theme)]
+    marks = legend_marks(fn, trajs, limits, theme)
+    out += [(h, word(beyond if t == "ends outside the window" else t, opts.lang)) for h, t in marks]
     if "loss" in opts.panels and panel_scale("loss", [series(t, "loss")[1] for t in trajs]).floor is not None:
-        out.append(
-            (Line2D([], [], color=theme.muted, lw=1.0, ls=(0, (1, 2))), "loss 0, drawn at the log panel's floor")
-        )
+        out.append((Line2D([], [], color=theme.muted, lw=1.0, ls=(0, (1, 2))), tr("loss 0 at the floor", opts.lang)))
     return out
 
 

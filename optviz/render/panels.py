@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, Locator, LogLocator, MaxNLocator, NullLocator
 
+from optviz.i18n import tr, word
 from optviz.render.layout import Layout, shows_x_labels
 from optviz.render.runs import RunArt
 from optviz.render.state_panels import STATE_LABELS, add_state_lines, state_key, state_lines, state_scale
@@ -70,7 +71,7 @@ def add_panels(
             continue
         if name in STATE_LABELS:
             _state_panel(ax, rect, runs, opts, name, steps, animated)
-            _finish(ax, layout, opts, i, len(rects), steps, STATE_LABELS[name])
+            _finish(ax, layout, opts, i, len(rects), steps, word(STATE_LABELS[name], opts.lang))
             continue
         values = [series(run.traj, name) for run in runs]
         scale = panel_scale(name, [v for _, v in values])
@@ -82,7 +83,7 @@ def add_panels(
         else:
             ax.yaxis.set_major_locator(MaxNLocator(nbins=_y_ticks(rect, opts), steps=_ROUND_STEPS))
         ax.set_ylim(*scale.ylim)
-        _finish(ax, layout, opts, i, len(rects), steps, PANEL_LABELS[name])
+        _finish(ax, layout, opts, i, len(rects), steps, word(PANEL_LABELS[name], opts.lang))
         if scale.floor is not None:
             ax.axhline(scale.floor, color=theme.muted, lw=1.0, ls=(0, (1, 2)), zorder=2)
         box = np.array([[-np.inf, np.inf], _far_values(scale.ylim, scale.log)])
@@ -112,7 +113,7 @@ def _finish(ax: Axes, layout: Layout, opts: DrawSettings, i: int, count: int, st
         ax.spines[side].set_visible(False)
     ax.set_ylabel(label)
     if not layout.stacked or shows_x_labels(opts.panels, i):
-        ax.set_xlabel("step")
+        ax.set_xlabel(tr("step", opts.lang))
     else:
         ax.tick_params(labelbottom=False)
 
@@ -136,7 +137,7 @@ def _state_panel(
     for run in runs:
         add_state_lines(ax, run, name, 1.8 * opts.line_scale, animated)
     dim = runs[0].traj.points.shape[1] if runs else 1
-    state_key(ax, name, dim, opts.font_pt)
+    state_key(ax, name, dim, opts.font_pt, opts.lang)
 
 
 def _y_ticks(rect: tuple[float, ...], opts: DrawSettings) -> int:

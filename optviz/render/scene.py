@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from optviz.functions import TestFunction
+from optviz.i18n import tr
 from optviz.render.arrows import Arrows, add_arrows
 from optviz.render.contour import draw_contours, draw_curve, function_levels, path_2d
 from optviz.render.data_panel import DataArt, add_data_panel
@@ -164,7 +165,11 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: DrawSett
     markers += draw_reached_minima(main, fn, runs, theme, xy_of, animated)
     panels = add_panels(fig, layout, runs, opts, steps, animated)
     data = add_data_panel(panels["data"], fn, runs, opts, animated) if "data" in panels else None
-    counter = StepCounter(fig, layout.counter_xy, steps, opts.font_pt, theme.muted) if animated else None
+    counter = (
+        StepCounter(fig, layout.counter_xy, steps, opts.font_pt, theme.muted, tr("counter", opts.lang))
+        if animated
+        else None
+    )
     add_title(fig, fn, opts, layout, counter.left if counter else layout.counter_xy[0] * opts.width, trajs)
     values = add_values(fig, legend, tails, trajs, opts, steps) if animated else None
     arrows = add_arrows(main, runs, opts, limits, animated)

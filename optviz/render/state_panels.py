@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from optviz.errors import OutputError
+from optviz.i18n import tr
 from optviz.render.runs import RunArt
 from optviz.trajectory import Trajectory
 
@@ -98,11 +99,11 @@ def add_state_lines(ax: Axes, run: RunArt, name: str, lw: float, animated: bool)
         )[0]
 
 
-def state_key(ax: Axes, name: str, dim: int, font_pt: float) -> None:
+def state_key(ax: Axes, name: str, dim: int, font_pt: float, lang: str = "en") -> None:
     """A one-line key above the panel: which line style is which coordinate (and, for velocity,
     which lines are the gradient)."""
-    parts = ["x₁ solid", "x₂ dashed"][:dim] if dim > 1 else []
+    parts = [tr("x₁ solid", lang), tr("x₂ dashed", lang)][:dim] if dim > 1 else []
     if name == "velocity":
-        parts.insert(0, "bold: buffer, faint: raw g")
+        parts.insert(0, tr("bold: buffer, faint: raw g", lang))
     if parts:
         ax.set_title(" · ".join(parts), fontsize=0.7 * font_pt, loc="right", pad=2)

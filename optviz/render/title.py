@@ -93,7 +93,9 @@ class StepCounter(Artist):
     Sans, so pasting cached digit cells at multiples of one advance looks the same.
     """
 
-    def __init__(self, fig: Figure, xy: tuple[float, float], steps: int, font_pt: float, color: str):
+    def __init__(
+        self, fig: Figure, xy: tuple[float, float], steps: int, font_pt: float, color: str, word: str = "step"
+    ):
         super().__init__()
         self.step = 0
         self.set_animated(True)
@@ -107,7 +109,7 @@ class StepCounter(Artist):
         self._right = x_right - suffix.get_window_extent(renderer).width - space
         prefix_right = self._right - self._digits * self._advance - space
         prefix = fig.text(
-            prefix_right / fig.bbox.width, xy[1], "step", ha="right", va="baseline", fontproperties=prop, color=color
+            prefix_right / fig.bbox.width, xy[1], word, ha="right", va="baseline", fontproperties=prop, color=color
         )
         #: the counter's left edge in pixels: the title ends before it
         self.left = prefix_right - prefix.get_window_extent(renderer).width
