@@ -43,7 +43,9 @@ TARGET_LABEL = "{y}"
 #: the key above the panel in a picture (an animation's one moving line needs none)
 KEY_PICTURE = "dashed: start · solid: end"
 #: asking for the panel on a function without data
-NO_DATA_ERROR = "--panels data draws a data loss's points and model; {fn} has no data: use it with {names}"
+NO_DATA_ERROR = (
+    "--panels data draws a data loss's points and model line, and {fn} has no data; the functions with data are {names}"
+)
 
 #: samples of the model line across the panel (a line needs 2; a curved model more)
 SAMPLES = 64
