@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from optviz.functions import classic, curves, data, get, names
+from optviz.functions import classic, curves, data, depth, get, names
 from optviz.functions.registry import REGISTRY
 from optviz.spec import format_spec, parse
 
-MODULES = (curves, classic, data)
+MODULES = (curves, depth, classic, data)
 
 
 def variants(name: str) -> list[dict[str, float]]:

@@ -59,7 +59,7 @@ def _formula(depth: int, x: float, y: float) -> tuple[str, str]:
 
 
 @register("chain", "depth multiplies the gradient: it explodes above |w| = 1, vanishes below")
-def chain(depth: float = 5, x: float = 1.0, y: float = 1.0) -> TestFunction:
+def chain(depth: float = 10, x: float = 1.0, y: float = 1.0) -> TestFunction:
     if depth != int(depth) or not 1 <= depth <= MAX_DEPTH:
         raise HyperparameterError(
             f"chain: depth={depth:g} must be a whole number from 1 to {MAX_DEPTH}, e.g. chain(depth=20)"
