@@ -5,7 +5,6 @@ shared key; paths from chosen starts on top."""
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,8 +13,9 @@ from matplotlib.colors import to_rgb
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from optviz.i18n import tr
 from optviz.render.chart import Chart, save
-from optviz.render.fonts import draw_family
+from optviz.render.fonts import draw_family, wrap
 from optviz.render.reproducible import rc_context
 from optviz.settings import DrawSettings
 from optviz.trajectory import Trajectory
@@ -67,7 +67,12 @@ def render_basins(data: BasinMap, paths: Sequence[Trajectory], draw: DrawSetting
         fn = data.fn
         n = len(data.panels)
         chart.title(
-            f"Basins of attraction on {fn.spec}: which minimum each start reaches in {data.steps} steps",
+            tr(
+                "Basins of attraction on {fn}: which minimum each start reaches in {steps} steps",
+                draw.lang,
+                fn=fn.spec,
+                steps=data.steps,
+            ),
             {"fn": fn.spec, "opt": ", ".join(p.label for p in data.panels), "steps": str(data.steps)},
         )
         colors = basin_colors(theme.palette, len(data.targets))
@@ -119,7 +124,7 @@ def render_basins(data: BasinMap, paths: Sequence[Trajectory], draw: DrawSetting
             ax.set_xlim(x0, x1)
             ax.set_ylim(y0, y1)
             ax.set_title(
-                "\n".join(textwrap.wrap(panel.label, max(12, int(panel_w * draw.width / (0.6 * chart.em))))),
+                "\n".join(wrap(panel.label, max(12, int(panel_w * draw.width / (0.6 * chart.em))))),
                 fontsize=draw.font_pt,
                 color=theme.foreground,
                 pad=0.4 * chart.em,
@@ -174,19 +179,20 @@ def _key(
     """One key for every panel: a patch per minimum (with where it is), diverged, not converged,
     how the shade reads, and the tolerance."""
     handles, labels = [], []
+    lang = chart.draw.lang
     for target, color in zip(data.targets, colors, strict=True):
         handles.append(Patch(facecolor=color, edgecolor="none"))
         if target.kind == "valley":
-            labels.append("the curve of minima")
+            labels.append(tr("the curve of minima", lang))
         else:
             point = ", ".join(f"{v:.3g}" for v in target.point)
-            labels.append(f"({point})" + ("" if target.kind == "global" else f" {target.kind}"))
+            labels.append(f"({point})" + ("" if target.kind == "global" else " " + tr(f"kind:{target.kind}", lang)))
     handles += [Patch(facecolor=greys[1], edgecolor="none"), Patch(facecolor=greys[0], edgecolor="none")]
-    labels += ["not converged", "diverged"]
+    labels += [tr("not converged", lang), tr("diverged", lang)]
     wide = ncol > 1
     # the slowest starts fade toward the background: paler on a light one, darker on a dark one
-    fade, most = ("paler", "palest") if chart.theme.name != "dark" else ("darker", "darkest")
-    note = f"{fade}: more steps ({most} {slowest}); reached: within {data.tol:.3g} at the end"
+    key = "basin note dark" if chart.theme.name == "dark" else "basin note light"
+    note = tr(key, lang, slowest=slowest, tol=f"{data.tol:.3g}")
     legend = chart.fig.legend(
         handles,
         labels,
@@ -195,7 +201,7 @@ def _key(
         frameon=False,
         ncol=ncol,
         columnspacing=1.2,
-        title=note if wide else "reaches",
+        title=note if wide else tr("reaches", lang),
         fontsize=0.85 * chart.draw.font_pt,
         title_fontsize=0.9 * chart.draw.font_pt,
         alignment="left",
@@ -209,7 +215,7 @@ def _key(
         chart.fig.text(
             anchor[0],
             box.y0 / chart.draw.height - chart.fy(1.0),
-            "\n".join(textwrap.wrap(note, 24)),
+            "\n".join(wrap(note, 24)),
             va="top",
             ha="left",
             fontsize=0.85 * chart.draw.font_pt,

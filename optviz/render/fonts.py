@@ -25,6 +25,8 @@ import functools
 import re
 import shutil
 import subprocess
+import textwrap
+import unicodedata
 import warnings
 from collections.abc import Iterable, Sequence
 
@@ -47,6 +49,7 @@ __all__ = [
     "family_for",
     "find_font",
     "missing_chars",
+    "wrap",
 ]
 
 #: the font of all Latin text: the one that ships inside matplotlib
@@ -201,3 +204,38 @@ def check_figure(fig: Figure) -> None:
     missing = missing_chars(texts, list(mpl.rcParams["font.family"]))
     if missing:
         _warn_missing(missing)
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
+
+
+def _space(text: str) -> bool:
+    return text.isspace() and "\u00a0" not in text
+
+
+def _columns(text: str) -> int:
+    return sum(2 if _wide(c) else 1 for c in text)
+
+
+def wrap(text: str, columns: int, **options: object) -> list[str]:
+    """:func:`textwrap.wrap` where a wide (CJK) character counts two columns and a line may break
+    beside it; text without wide characters is wrapped by textwrap itself (the same lines)."""
+    if not any(_wide(c) for c in text):
+        return textwrap.wrap(text, columns, **options)  # type: ignore[arg-type]
+    tokens: list[str] = []  # words, single wide characters and runs of spaces (not no-break ones)
+    for char in text:
+        joins = tokens and not _space(char) and not _wide(char)
+        if joins and not _space(tokens[-1]) and not _wide(tokens[-1][-1]):
+            tokens[-1] += char
+        else:
+            tokens.append(char)
+    lines = [""]
+    for token in tokens:
+        if _space(token):
+            lines[-1] += " " if lines[-1] else ""
+        elif lines[-1].strip() and _columns(lines[-1] + token) > columns:
+            lines.append(token)
+        else:
+            lines[-1] += token
+    return [line.strip() for line in lines if line.strip()]

@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from optviz.i18n import tr
 from optviz.render.chart import Chart, halo, power_label, save
 from optviz.render.fonts import draw_family
 from optviz.render.reproducible import rc_context
@@ -27,13 +28,15 @@ def render_lr_scan(data: LrScan, draw: DrawSettings, path: Path) -> Path:
         theme = chart.theme
         fn = data.fn
         n = len(data.series)
-        measure = "loss − f*" if data.has_minimum else "loss"
+        lang = draw.lang
+        measure = tr("loss − f*" if data.has_minimum else "loss", lang)
         if data.to is None:
-            what, ylabel = f"{measure} after {data.steps} steps", f"{measure} after {data.steps} steps"
+            what = tr("{measure} after {steps} steps", lang, measure=measure, steps=data.steps)
         else:
-            what, ylabel = f"steps until {measure} ≤ {data.to:g}", f"steps until {measure} ≤ {data.to:g}"
+            what = tr("steps until {measure} ≤ {to}", lang, measure=measure, to=f"{data.to:g}")
+        ylabel = what
         chart.title(
-            f"One learning rate does not fit all optimizers: {what} on {fn.spec}",
+            tr("One learning rate does not fit all optimizers: {what} on {fn}", lang, what=what, fn=fn.spec),
             {"fn": fn.spec, "opt": ", ".join(s.label for s in data.series), "steps": str(data.steps)},
         )
         colors, shapes = run_colors(theme, max(n, 2))[:n], run_markers(max(n, 2))[:n]
@@ -97,7 +100,7 @@ def render_lr_scan(data: LrScan, draw: DrawSettings, path: Path) -> Path:
                     zorder=5,
                 )
                 bests.append((lrs[b], shown[b], color))
-                label += f"\nbest lr {lrs[b]:.2g}"
+                label += "\n" + tr("best lr {lr}", lang, lr=f"{lrs[b]:.2g}")
             handles.append(Line2D([], [], color=color, lw=lw, marker=shape, ms=0.45 * draw.font_pt))
             labels.append(label)
             _stable_bar(chart, strip, data, series, i, color, lw)
@@ -137,18 +140,21 @@ def render_lr_scan(data: LrScan, draw: DrawSettings, path: Path) -> Path:
         strip.set_xlim(ax.get_xlim())
         strip.xaxis.set_major_formatter(FuncFormatter(power_label))
         strip.xaxis.set_minor_formatter(NullFormatter())
-        strip.set_xlabel("learning rate")
+        strip.set_xlabel(tr("learning rate", lang))
         strip.set_ylim(n - 0.4, -0.6)
         strip.set_yticks([])
-        strip.set_ylabel("stable", rotation=0, ha="right", va="center", fontsize=0.85 * draw.font_pt)
+        strip.set_ylabel(tr("stable", lang), rotation=0, ha="right", va="center", fontsize=0.85 * draw.font_pt)
         handles += [
             Line2D([], [], ls="none", marker="x", ms=0.6 * draw.font_pt, mew=2.0, color=theme.foreground),
             Line2D([], [], ls="none", marker="o", ms=0.8 * draw.font_pt, mfc=theme.foreground, mec=theme.background),
             Line2D([], [], color=theme.foreground, lw=4 * chart.line_scale, solid_capstyle="butt"),
             Line2D([], [], color=theme.muted, lw=1.2, ls="--"),
         ]
-        start = "at the start" if data.to is None else f"not reached in\n{data.steps} steps"
-        labels += ["diverged (top edge)", "best lr", "stable range: did\nnot diverge", start]
+        start = (
+            tr("at the start", lang) if data.to is None else tr("not reached in {steps} steps", lang, steps=data.steps)
+        )
+        labels += [tr(key, lang) for key in ("diverged (top edge)", "best lr", "stable range: did not diverge")]
+        labels.append(start)
         legend = chart.fig.legend(
             handles,
             labels,
@@ -171,7 +177,7 @@ def _stable_bar(chart: Chart, strip, data: LrScan, series, row: int, color: str,
         strip.text(
             np.sqrt(data.lrs[0] * data.lrs[-1]),
             row,
-            "no stable lr",
+            tr("no stable lr", chart.draw.lang),
             ha="center",
             va="center",
             color=color,
@@ -182,7 +188,11 @@ def _stable_bar(chart: Chart, strip, data: LrScan, series, row: int, color: str,
     ratio = data.lrs[1] / data.lrs[0]
     a, b = data.lrs[lo] / np.sqrt(ratio), data.lrs[hi] * np.sqrt(ratio)
     strip.plot([a, b], [row, row], color=color, lw=2.2 * lw, solid_capstyle="butt")
-    text = f"up to {data.lrs[hi]:.2g}" if lo == 0 else f"{data.lrs[lo]:.2g} … {data.lrs[hi]:.2g}"
+    text = (
+        tr("up to {lr}", chart.draw.lang, lr=f"{data.lrs[hi]:.2g}")
+        if lo == 0
+        else f"{data.lrs[lo]:.2g} … {data.lrs[hi]:.2g}"
+    )
     strip.text(
         b * np.sqrt(ratio),
         row,

@@ -4,7 +4,6 @@ curve ρ(lr); measured (``--empirical``) the loss after K steps over the same gr
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from optviz.i18n import tr
 from optviz.render.chart import Chart, halo, power_label, save
-from optviz.render.fonts import draw_family
+from optviz.render.fonts import draw_family, wrap
 from optviz.render.reproducible import rc_context
 from optviz.settings import DrawSettings
 from optviz.views import stability as st
@@ -40,9 +40,15 @@ def render_stability(
         chart = Chart(draw)
         fn = settings.fn
         measured = isinstance(data, EmpiricalMap)
-        what = f"loss after {data.steps} steps" if measured else "convergence rate ρ"
+        lang = draw.lang
+        loss = tr("loss", lang)
+        if measured:
+            what = tr("{measure} after {steps} steps", lang, measure=loss, steps=data.steps)
+        else:
+            what = tr("convergence rate ρ", lang)
+        rule = tr(f"rule:{data.rule}", lang)
         chart.title(
-            f"{RULE_NAMES[data.rule]} on {fn.spec} ({fn.plain_formula}): {what}",
+            tr("{rule} on {fn} ({formula}): {what}", lang, rule=rule, fn=fn.spec, formula=fn.plain_formula, what=what),
             {"fn": fn.spec, "opt": data.rule, "steps": str(settings.steps)},
         )
         hs = data.curvatures
@@ -57,11 +63,12 @@ def render_stability(
             _gd_curve(chart, ax, data, entries)
         elif measured:
             image = _measured(chart, ax, data, entries, regions)
-            label = f"{'loss − f*' if data.has_minimum else 'loss'} after {data.steps} steps"
+            measure = tr("loss − f*", lang) if data.has_minimum else loss
+            label = tr("{measure} after {steps} steps", lang, measure=measure, steps=data.steps)
             key_top = _colorbar(chart, image, label, right, bottom, top, log=True)
         else:
             image = _heat(chart, ax, data, entries, regions)
-            key_top = _colorbar(chart, image, "ρ: error × ρ per step", right, bottom, top)
+            key_top = _colorbar(chart, image, tr("ρ: error × ρ per step", lang), right, bottom, top)
         points: list[tuple[float, float]] = []
         if hs is not None:
             best = data.best if not measured else st.optimum(data.rule, hs, float(data.betas[-1]) or 0.99)
@@ -77,9 +84,9 @@ def render_stability(
             ax.set_ylim(extent[2], extent[3])
         for mask, name in regions:
             _region_label(chart, ax, data.lrs, data.betas, mask, name, points)
-        ax.set_xlabel("learning rate")
+        ax.set_xlabel(tr("learning rate", lang))
         if not (data.rule == "gd" and not measured):
-            ax.set_ylabel("momentum β")
+            ax.set_ylabel(tr("momentum β", lang))
         chart.ticks(ax)
         _key(chart, entries, right, key_top, measured)
         return save(chart, path)
@@ -118,9 +125,11 @@ def _heat(chart: Chart, ax: Axes, data: st.StabilityMap, entries: list, regions:
     mono = (fine_regime == st.MONOTONE).astype(float)
     if 0 < mono.mean() < 1:
         ax.contour(lrs, betas, mono, levels=[0.5], colors=fg, linewidths=lw, linestyles="--")
-        entries.append((Line2D([], [], color=fg, lw=lw, ls="--"), "monotone | oscillating"))
-    entries.append((Line2D([], [], color=fg, lw=lw), "ρ = 1: the edge of divergence"))
-    regions += [(data.regime == regime, name) for regime, name in enumerate(st.REGIMES)]
+        entries.append((Line2D([], [], color=fg, lw=lw, ls="--"), tr("monotone | oscillating", chart.draw.lang)))
+    entries.append((Line2D([], [], color=fg, lw=lw), tr("ρ = 1: the edge of divergence", chart.draw.lang)))
+    regions += [
+        (data.regime == regime, tr(f"regime:{name}", chart.draw.lang)) for regime, name in enumerate(st.REGIMES)
+    ]
     return image
 
 
@@ -148,8 +157,8 @@ def _measured(chart: Chart, ax: Axes, data: EmpiricalMap, entries: list, regions
         rho, _ = st.rate(data.rule, lrs[None, :], betas[:, None], data.curvatures)
         fg, lw = chart.theme.foreground, 1.6 * chart.line_scale
         ax.contour(lrs, betas, rho, levels=[1.0], colors=fg, linewidths=lw)
-        entries.append((Line2D([], [], color=fg, lw=lw), "theory: ρ = 1, the edge of divergence"))
-    regions.append((data.diverged, "diverged"))
+        entries.append((Line2D([], [], color=fg, lw=lw), tr("theory: ρ = 1, the edge of divergence", chart.draw.lang)))
+    regions.append((data.diverged, tr("diverged", chart.draw.lang)))
     if len(data.betas) == 1:
         ax.set_yticks([])
     return image
@@ -175,7 +184,7 @@ def _gd_curve(chart: Chart, ax: Axes, data: st.StabilityMap, entries: list) -> N
         label = ax.text(
             (lo + hi) / 2,
             0.97,
-            st.REGIMES[value],
+            tr(f"regime:{st.REGIMES[value]}", chart.draw.lang),
             transform=ax.get_xaxis_transform(),
             ha="center",
             va="top",
@@ -191,10 +200,11 @@ def _gd_curve(chart: Chart, ax: Axes, data: st.StabilityMap, entries: list) -> N
             label.set_path_effects(halo(chart.theme.background, 0.25 * chart.em))
     for h, style in zip(hs, [":", "-."] if len(hs) == 2 else ["-."], strict=False):
         ax.plot(lrs, np.abs(1 - lrs * h), color=muted, lw=0.7 * lw, ls=style)
-        entries.append((Line2D([], [], color=muted, lw=0.7 * lw, ls=style), f"|1 − lr·{h:.3g}|: curvature {h:.3g}"))
+        text = tr("|1 − lr·h|: curvature h", chart.draw.lang, h=f"{h:.3g}")
+        entries.append((Line2D([], [], color=muted, lw=0.7 * lw, ls=style), text))
     ax.plot(lrs, data.rho[0], color=fg, lw=lw)
-    entries.insert(0, (Line2D([], [], color=fg, lw=lw), "ρ: the slowest direction's"))
-    ax.set_ylabel("ρ: error × ρ per step")
+    entries.insert(0, (Line2D([], [], color=fg, lw=lw), tr("ρ: the slowest direction's", chart.draw.lang)))
+    ax.set_ylabel(tr("ρ: error × ρ per step", chart.draw.lang))
     ax.axhline(1, color=fg, lw=0.8, alpha=0.6)
 
 
@@ -273,7 +283,15 @@ def _limit(chart: Chart, ax: Axes, limit: float, hs: tuple[float, ...], entries:
         nb = "\u00a0"  # keeps "L = 4" on one line when the key wraps
         curvature = f"L{nb}={nb}{max(hs):.3g}" + (f", μ{nb}={nb}{min(hs):.3g}" if len(hs) > 1 else "")
         entries.append(
-            (Line2D([], [], color=fg, lw=1.4, ls=(0, (1, 2))), f"2/L = {limit:.3g}: plain GD's limit ({curvature})")
+            (
+                Line2D([], [], color=fg, lw=1.4, ls=(0, (1, 2))),
+                tr(
+                    "2/L = {limit}: plain GD's limit ({curvature})",
+                    chart.draw.lang,
+                    limit=f"{limit:.3g}",
+                    curvature=curvature,
+                ),
+            )
         )
 
 
@@ -283,7 +301,7 @@ def _best(chart: Chart, ax: Axes, rule: str, best: st.Optimum, entries: list) ->
     style = dict(marker="*", ms=size, mfc="#ffffff", mec="#000000", mew=1.2, ls="none", zorder=5)
     ax.plot([best.lr], [y], **style)
     text = (
-        f"fastest: lr {best.lr:.3g}"
+        tr("fastest: lr {lr}", chart.draw.lang, lr=f"{best.lr:.3g}")
         + (f", β {best.beta:.2f}" if rule != "gd" else "")
         + f" →\u00a0ρ\u00a0{best.rho:.3f}"
     )
@@ -300,7 +318,7 @@ def _marks(
         label = mark.text
         if hs is not None:
             rho, _ = st.rate(rule, np.array(mark.lr), np.array(mark.beta), hs)
-            label += f" →\u00a0ρ\u00a0{float(rho):.3f}" if rho < 1 else " →\u00a0diverges"
+            label += f" →\u00a0ρ\u00a0{float(rho):.3f}" if rho < 1 else tr(" →\u00a0diverges", chart.draw.lang)
             y = float(rho) if rule == "gd" else mark.beta
         else:
             y = mark.beta
@@ -348,7 +366,7 @@ def _key(chart: Chart, entries: list, right: float, top: float, measured: bool) 
     texts = [text for _, text in entries]
     if measured:
         handles.append(Patch(facecolor=DIVERGED_FILL.get(chart.theme.name), hatch="//", edgecolor=chart.theme.muted))
-        texts.append("diverged: overflowed or ended above the start")
+        texts.append(tr("diverged: overflowed or ended above the start", chart.draw.lang))
     if not handles:
         return
     size = 0.85 * chart.draw.font_pt
@@ -356,7 +374,7 @@ def _key(chart: Chart, entries: list, right: float, top: float, measured: bool) 
         width_chars = max(16, int((1 - right) * chart.draw.width / (0.55 * size * chart.draw.dpi / 72)) - 5)
         legend = chart.fig.legend(
             handles,
-            ["\n".join(textwrap.wrap(text, width_chars)) for text in texts],
+            ["\n".join(wrap(text, width_chars)) for text in texts],
             loc="upper left",
             bbox_to_anchor=(right + chart.fx(0.6), top),
             frameon=False,

@@ -23,7 +23,7 @@ from optviz.views.stability import RULES, curvatures
 __all__ = ["VIEWS", "BasinSettings", "Mark", "ScanSettings", "StabilitySettings", "View", "parse_mark"]
 
 #: the DrawSettings fields a view takes (the others are for paths: panels, frames, legends ...)
-DRAW_FIELDS = ("size", "theme", "preset", "text_scale", "dpi", "title")
+DRAW_FIELDS = ("size", "theme", "preset", "text_scale", "dpi", "title", "font", "lang")
 #: the RunSettings fields that only change the runs (not what is scanned)
 _RUN_EXTRAS = ("schedule", "clip_norm", "clip_value", "noise", "batch_size", "seed")
 
