@@ -104,8 +104,11 @@ def chain(depth: float = 10, x: float = 1.0, y: float = 1.0) -> TestFunction:
     start = float(f"{1.1 * root:.6g}") if root > 0 and np.isfinite(1.1 * root) else 1.1
     if minima[0].point[0] < 0:
         start = -start
-    reach = 1.2 * max(abs(start), root)
-    window = (-reach, reach) if even else ((-0.25 * reach, reach) if start > 0 else (-reach, 0.25 * reach))
+    # f grows like e^(L·δ) past the root: a window only 0.5/L wider than the start keeps the start
+    # visibly up the wall at every depth (at depth 20 a window to 1.32 would be a wall of height 1e6
+    # flattening the rest); it shows the start's side and the flat plateau around w = 0
+    reach = (1 + 0.5 / depth_) * max(abs(start), root)
+    window = (-0.25 * reach, reach) if start > 0 else (-reach, 0.25 * reach)
     formula, plain = _formula(depth_, x, y)
     return TestFunction(
         "chain",
