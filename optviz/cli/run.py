@@ -29,12 +29,17 @@ def _parse_hyper(assignments: list[str]) -> dict[str, Any]:
     return hyper
 
 
-def run_table(batch: Any, fn: Any) -> Table:
-    """The summary table of a batch of runs."""
+def run_table(batch: Any, fn: Any, lang: str = "en") -> Table:
+    """The summary table of a batch of runs, its headers in ``lang``."""
     from rich import box
 
+    from optviz.i18n import tr
+
     table = Table(
-        title=plain(f"{fn.spec}: {len(batch)} run{'s' * (len(batch) != 1)}", style="table.title"),
+        title=plain(
+            tr("{fn}: {n} runs" if len(batch) != 1 else "{fn}: {n} run", lang, fn=fn.spec, n=len(batch)),
+            style="table.title",
+        ),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         show_edge=False,
@@ -53,7 +58,7 @@ def run_table(batch: Any, fn: Any) -> Table:
         # numbers and points stay on one line (coordinates take at most 9 characters, so a 2-D run
         # fits 80 columns); in a narrow terminal the spec wraps instead
         table.add_column(
-            column,
+            tr(f"col:{column}", lang),
             justify=justify,  # type: ignore[arg-type]
             no_wrap=column != "optimizer",
             overflow="fold" if column == "optimizer" else "ellipsis",  # a long spec folds, never cut
@@ -62,7 +67,7 @@ def run_table(batch: Any, fn: Any) -> Table:
     for traj in batch:
         point = ", ".join(coordinate(v) for v in traj.final)
         distance = float(fn.nearest_minimum_distance(traj.final)) if len(traj.points) else float("nan")
-        diverged = f"[red]step {traj.diverged_at}[/]" if traj.diverged else "—"
+        diverged = f"[red]{tr('step {k}', lang, k=traj.diverged_at)}[/]" if traj.diverged else "—"
         table.add_row(
             plain(traj.settings["opt"]),
             f"{traj.settings['lr']:g}",
@@ -178,6 +183,7 @@ def run_command(**options: Any) -> None:
     with user_errors():
         from optviz import api
         from optviz.functions import get as get_function
+        from optviz.i18n import check_lang, tr
         from optviz.output import check_output
         from optviz.settings import DrawSettings, settings_of
         from optviz.trajectory import EXPORT_SUFFIXES
@@ -206,20 +212,21 @@ def run_command(**options: Any) -> None:
             **{name: value for name, value in options.items() if name != "fn"},
             **hyper,
         )
-        console.print(run_table(batch, function))
+        lang = check_lang(draw.get("lang"))
+        console.print(run_table(batch, function, lang))
         for traj in batch:
             if traj.diverged:
                 err_console.print(
-                    "[yellow]warning:[/]",
+                    f"[yellow]{tr('warning:', lang)}[/]",
                     plain(traj.label),
-                    f"diverged at step {traj.diverged_at}; try a smaller --lr or --clip-norm",
+                    tr("diverged at step {k}; try a smaller --lr or --clip-norm", lang, k=traj.diverged_at),
                     highlight=False,
                 )
         if export is not None:
             for path in _export(batch, export):
-                console.print("wrote", plain(path))
+                console.print(tr("wrote", lang), plain(path))
         if out is not None:
-            console.print("wrote", plain(render.render(batch, function, out, drawing)))
+            console.print(tr("wrote", lang), plain(render.render(batch, function, out, drawing)))
 
 
 def _starts(starts: list[str] | None) -> Any:

@@ -84,7 +84,7 @@ WORDS: dict[str, str] = {
     "basin note dark": "越暗：步数越多 (最暗 {slowest})；到达：最终距离在 {tol} 以内",
     "reaches": "到达",
     # lr scan
-    "One learning rate does not fit all optimizers: {what} on {fn}": ("没有一个学习率适合所有优化器：{fn} 上的{what}"),
+    "One learning rate does not fit all optimizers: {what} on {fn}": "没有一个学习率适合所有优化器 ({fn})：{what}",
     "best lr {lr}": "最佳学习率 {lr}",
     "at the start": "起点处",
     "not reached in {steps} steps": "{steps} 步内\n未达到",
