@@ -7,6 +7,10 @@ The same small grammar serves functions (``ravine(angle=30)``), optimizers
     spec   := NAME ['(' [NAME '=' value (',' NAME '=' value)* [',']] ')']
     value  := NUMBER | true | false | none | inf | nan | NAME | '(' value (',' value)* [','] ')'
 
+One exception: ``expr(FORMULA, key=value, ...)`` keeps its first argument, up to the first comma
+or ``)`` outside brackets, as raw text under the key ``expression`` (read by
+:mod:`optviz.functions.expr`, whose whitelist parser refuses anything but a formula).
+
 Errors are :class:`~optviz.errors.SpecError` with the column where parsing stopped.
 """
 
@@ -39,6 +43,8 @@ MAX_CHARS = 500
 MAX_DEPTH = 8
 #: digits in one number: more is a typo (and Python refuses to read integers of over 4300 digits)
 MAX_NUMBER_CHARS = 40
+#: the spec whose first argument is raw text (a formula), kept as written under the key ``expression``
+RAW_FIRST = "expr"
 
 
 def _shown(value: Any) -> str:
@@ -47,10 +53,34 @@ def _shown(value: Any) -> str:
     return shown if len(shown) <= 60 else f"{shown[:40]}... ({len(shown)} characters)"
 
 
+def _raw_end(text: str, pos: int) -> int:
+    """Where the raw first argument that starts at ``pos`` ends: at the first ``,`` or ``)`` outside
+    brackets (and outside quotes). It is text, read by the function that takes it, never evaluated."""
+    depth, quote = 0, ""
+    for i in range(pos, len(text)):
+        char = text[i]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}" and depth:
+            depth -= 1
+        elif char in ",)":
+            return i
+    raise SpecError(f"cannot read {_shown(text)}: the '(' at column {pos} is never closed; end the spec with ')'")
+
+
 def _tokenize(text: str) -> list[tuple[str, Any, int]]:
     tokens: list[tuple[str, Any, int]] = []
     pos = 0
     while pos < len(text):
+        if len(tokens) == 2 and tokens[0][:2] == ("name", RAW_FIRST) and tokens[1][0] == "(":
+            end = _raw_end(text, pos)  # expr(x**2 + 10*y**2, ...): the formula is one raw token
+            tokens.append(("raw", text[pos:end], pos))
+            pos = end
+            continue
         match = _TOKEN.match(text, pos)
         if match is None:
             raise SpecError(
@@ -111,6 +141,10 @@ class _Parser:
         kwargs: dict[str, Any] = {}
         if self.peek[0] == "(":
             self.take("(")
+            if self.peek[0] == "raw":  # expr(FORMULA, key=value, ...)
+                kwargs["expression"] = self.take("raw").strip()
+                if self.peek[0] == ",":
+                    self.take(",")
             while self.peek[0] != ")":
                 key_pos = self.peek[2]
                 if self.peek[0] != "name":

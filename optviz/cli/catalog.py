@@ -111,7 +111,10 @@ def _function_table(fn: Any, defaults: dict[str, float]) -> Table:
     table.add_row("window", plain(window))
     for m in fn.minima:
         point = ", ".join(f"{v:.6f}" for v in m.point)
-        table.add_row(f"{m.kind} {'point' if m.kind == 'saddle' else 'minimum'}", f"({point})  f = {m.value:.6g}")
+        found = "  (found numerically)" if m.found else ""
+        table.add_row(
+            f"{m.kind} {'point' if m.kind == 'saddle' else 'minimum'}", f"({point})  f = {m.value:.6g}{found}"
+        )
     if fn.n_samples:
         table.add_row("data", f"{fn.n_samples} samples (minibatches with --batch-size)")
     return table

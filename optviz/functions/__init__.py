@@ -7,6 +7,7 @@ Importing the package imports the modules that register functions (``curves``, `
 
 # isort: off
 from optviz.functions import curves, depth, classic, data  # noqa: F401  (importing them registers their functions)
+from optviz.functions import expr  # noqa: F401  (adds expr(FORMULA, ...) to the specs get() builds)
 
 # isort: on
 from optviz.functions.registry import Minimum, TestFunction, defaults, get, names

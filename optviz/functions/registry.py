@@ -93,6 +93,8 @@ class Minimum:
     point: tuple[float, ...]
     value: float
     kind: str = "global"
+    #: searched for numerically (an ``expr`` function given no ``minima=``), not known exactly
+    found: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,6 +199,9 @@ class _Entry:
 
 
 REGISTRY: dict[str, _Entry] = {}
+#: spec names built by a module of their own from the parsed ``kwargs``, not by a factory:
+#: ``expr(FORMULA, ...)`` (:mod:`optviz.functions.expr` adds itself on import)
+BUILDERS: dict[str, Callable[[dict[str, Any]], TestFunction]] = {}
 
 
 def register(name: str, description: str = "") -> Callable[[Callable[..., TestFunction]], Callable[..., TestFunction]]:
@@ -260,7 +265,7 @@ def names() -> list[str]:
 
 
 def defaults(name: str) -> dict[str, Any]:
-    return dict(REGISTRY[name].defaults)
+    return dict(REGISTRY[name].defaults) if name in REGISTRY else {}
 
 
 def get(spec: str | TestFunction) -> TestFunction:
@@ -278,8 +283,10 @@ def get(spec: str | TestFunction) -> TestFunction:
     if isinstance(spec, TestFunction):
         return spec
     name, kwargs = spec_parser.parse(spec)
+    if name in BUILDERS:
+        return BUILDERS[name](kwargs)
     if name not in REGISTRY:
-        raise UnknownNameError("function", name, REGISTRY)
+        raise UnknownNameError("function", name, [*REGISTRY, *BUILDERS])
     return _build(name, kwargs)
 
 

@@ -270,7 +270,8 @@ def _extra_entries(
     ):
         if kind in kinds:
             handle = Line2D([], [], ls="none", marker=marker, ms=ms, mfc=theme.marker, mec=theme.foreground, mew=1.2)
-            out.append((handle, tr(text, opts.lang)))
+            found = all(m.found for m in fn.minima if m.kind == kind)  # searched numerically (expr)
+            out.append((handle, tr(f"{text} (found)" if found and kind != "saddle" else text, opts.lang)))
     # where paths leave and come back, minima found; an animation's arrow is wherever the head is
     # beyond the window, not only at the end (and the legend must not tell the ending)
     beyond = "beyond the window" if animated else "ends outside the window"
