@@ -156,10 +156,12 @@ def plan_deck(
                 figure = dataclasses.replace(figure, render={**figure.render, "theme": theme})
             shown = gallery / os.path.relpath(figure.out, folder)
             if current(shown, gallery, source, in_gallery):
-                slide = Slide(lesson, figure, shown, source, "gallery", sweep_command(path, gallery, top))
+                slide = Slide(
+                    lesson, figure, shown, source, "gallery", sweep_command(path, gallery, top, absolute_outside=True)
+                )
             else:
                 reused = "folder" if current(figure.out, folder, source, in_folder) else None
-                command = sweep_command(path, folder, top)
+                command = sweep_command(path, folder, top, absolute_outside=True)
                 if theme is not None:
                     command += f" ({WORDS['theme_note'].format(theme=theme)})"
                 slide = Slide(lesson, figure, figure.out, source, reused, command)

@@ -185,9 +185,17 @@ def lesson_text(plan: Plan) -> tuple[str, str | None]:
     return plan.lesson, plan.description
 
 
-def sweep_command(config: Path, out_dir: Path, top: Path) -> str:
-    """The command that makes a lesson's files in ``out_dir``, run from the folder ``top``."""
-    return f"optviz sweep {_link(config, top)} --out-dir {_link(out_dir, top)}"
+def sweep_command(config: Path, out_dir: Path, top: Path, *, absolute_outside: bool = False) -> str:
+    """The command that makes a lesson's files in ``out_dir``, run from the folder ``top``; with
+    ``absolute_outside``, a path outside ``top`` is written absolute instead of as ``../../x``."""
+
+    def place(target: Path) -> str:
+        relative = _link(target, top)
+        if absolute_outside and relative.startswith("../"):
+            return Path(os.path.abspath(target)).as_posix()
+        return relative
+
+    return f"optviz sweep {place(config)} --out-dir {place(out_dir)}"
 
 
 def source_digest(config: Path, theme: str | None = None) -> str:

@@ -221,3 +221,12 @@ def test_bad_input_is_one_line_and_exit_2_before_rendering(lessons, renders, set
     assert renders == [] and sorted(p.name for p in lessons.iterdir()) == before
     if setup is _foreign_pptx:
         assert (lessons / "lecture.pptx").read_text() == "my notes"
+
+
+def test_notes_write_a_figure_folder_outside_the_current_one_as_an_absolute_path(lessons, monkeypatch):
+    monkeypatch.chdir(lessons / "configs")
+    out = lessons / "talks" / "x.pptx"
+    assert invoke("deck", "02-ravine.yaml", "--out", out).exit_code == 0
+    (slide,) = figure_slides(out)
+    folder = (lessons / "talks" / "x-figures").resolve().as_posix()
+    assert f"optviz sweep 02-ravine.yaml --out-dir {folder}" in slide.notes_slide.notes_text_frame.text
