@@ -78,6 +78,16 @@ def test_a_loss_of_zero_keeps_the_loss_panel_log():
 # --------------------------------------------------------- item 3: a constant gradient norm is flat
 
 
+def test_only_the_floor_of_a_tiny_loss_is_labelled_zero():
+    """Decades below 1e-8 are powers of ten, not "0" (np.isclose's default atol once matched them)."""
+    traj = optviz.run("chain(depth=5)", "gd", lr=0.01, steps=50)
+    assert traj.final_loss == 0.0 and min(v for v in traj.loss if v > 0) < 1e-20
+    scene = scene_of([traj], "chain(depth=5)", size="640x360")
+    labels = [t.get_text() for t in scene.panels["loss"].get_yticklabels() if t.get_text()]
+    assert labels.count("0") == 1 and len(labels) >= 3
+    assert all(re.fullmatch(r"0|10[⁻¹²³⁴⁵⁶⁷⁸⁹⁰]+", text) for text in labels), labels
+
+
 def test_grad_norm_is_log_and_a_constant_reads_flat():
     run = optviz.run("ravine", "gd", lr=0.5, steps=100)
     assert np.ptp(run.grad_norm) / run.grad_norm.mean() < 0.01  # 8.00 to 8.06

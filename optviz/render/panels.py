@@ -175,7 +175,7 @@ def _log_label(scale: PanelScale):
     short = hi - lo < 2 and -3 <= lo and hi <= 5
 
     def label(value: float, pos: int | None = None) -> str:
-        if scale.floor is not None and np.isclose(value, scale.floor, rtol=1e-9):
+        if scale.floor is not None and np.isclose(value, scale.floor, rtol=1e-9, atol=0.0):
             return "0"
         return f"{value:g}" if short else _power_label(value, pos)
 
