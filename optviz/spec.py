@@ -5,7 +5,11 @@ The same small grammar serves functions (``ravine(angle=30)``), optimizers
 
     chain  := spec ('+' spec)*
     spec   := NAME ['(' [NAME '=' value (',' NAME '=' value)* [',']] ')']
-    value  := NUMBER | true | false | none | inf | nan | NAME | '(' value (',' value)* [','] ')'
+    value  := NUMBER | true | false | none | inf | nan | NAME | STRING | '(' value (',' value)* [','] ')'
+    STRING := "'" chars "'" | '"' chars '"'      (no escapes; the other quote may appear inside)
+
+A quoted string is a ``str`` whatever it holds (``'none'`` stays the word, not ``None``); an option
+that takes one of a few words checks it with :func:`choice`, which suggests the closest on a typo.
 
 One exception: ``expr(FORMULA, key=value, ...)`` keeps its first argument, up to the first comma
 or ``)`` outside brackets, as raw text under the key ``expression`` (read by
@@ -19,17 +23,19 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from collections.abc import Iterable
 from typing import Any
 
-from optviz.errors import SpecError
+from optviz.errors import HyperparameterError, SpecError, UnknownNameError
 
-__all__ = ["format_spec", "parse", "parse_assignment", "parse_chain", "parse_point", "parse_value"]
+__all__ = ["choice", "format_spec", "parse", "parse_assignment", "parse_chain", "parse_point", "parse_value"]
 
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?![A-Za-z_\d]))
   | (?P<name>[+-]?[A-Za-z_][A-Za-z_0-9.\-]*)
+  | (?P<string>'[^']*'|"[^"]*")
   | (?P<punct>[(),=+\[\]])
     """,
     re.VERBOSE,
@@ -82,6 +88,11 @@ def _tokenize(text: str) -> list[tuple[str, Any, int]]:
             pos = end
             continue
         match = _TOKEN.match(text, pos)
+        if match is None and text[pos] in "'\"":
+            raise SpecError(
+                f"cannot read {_shown(text)}: the quote {text[pos]} at column {pos + 1} is never closed; "
+                f"close it, e.g. mode={text[pos]}triangular2{text[pos]}"
+            )
         if match is None:
             raise SpecError(
                 f"cannot read {_shown(text)}: unexpected {text[pos]!r} at column {pos + 1}; write name(key=value, ...)"
@@ -98,6 +109,8 @@ def _tokenize(text: str) -> list[tuple[str, Any, int]]:
             tokens.append(("value", value, pos))
         elif kind == "name":
             tokens.append(("name", raw, pos))
+        elif kind == "string":
+            tokens.append(("value", raw[1:-1], pos))  # a str value, never a keyword or a word
         elif kind == "punct":
             tokens.append((raw, raw, pos))
         pos = match.end()
@@ -303,6 +316,46 @@ def format_spec(name: str, kwargs: dict[str, Any]) -> str:
             return "(" + ", ".join(fmt(x) for x in v) + ")"
         if isinstance(v, float):
             return repr(v)  # round-trips exactly
+        if isinstance(v, str) and not _plain_word(v):
+            return f'"{v}"' if "'" in v else f"'{v}'"  # quoted only where a bare word would not read back
         return str(v)
 
     return f"{name}(" + ", ".join(f"{k}={fmt(v)}" for k, v in kwargs.items()) + ")"
+
+
+def _plain_word(text: str) -> bool:
+    """Whether ``text`` reads back as itself when written bare: a name, not a word like ``none``."""
+    return (
+        re.fullmatch(r"[A-Za-z_][A-Za-z_0-9.\-]*", text) is not None
+        and text.lower() not in _WORDS
+        and text.lower() not in _SIGNED_WORDS
+    )
+
+
+def choice(owner: str, key: str, value: Any, allowed: Iterable[str | None]) -> str | None:
+    """An option that takes one of a few words: ``value`` checked against ``allowed``.
+
+    A stepper or schedule factory declares the words with it, e.g.
+    ``mode = choice("cyclic", "mode", mode, ("triangular", "triangular2", "exp_range"))``; ``None``
+    in ``allowed`` admits ``none`` (torch's ``line_search_fn=None``). The value may be written bare
+    (``mode=triangular2``) or quoted (``mode='triangular2'``, ``mode="triangular2"``).
+
+    Raises:
+        UnknownNameError: a word not in ``allowed``, with the closest as a did-you-mean:
+            ``unknown cyclic mode 'triangle2': did you mean 'triangular2'? valid: ...``.
+        HyperparameterError: a value that is not a word (a number, true/false).
+
+    Examples:
+        >>> choice("lbfgs", "line_search_fn", "strong_wolfe", (None, "strong_wolfe"))
+        'strong_wolfe'
+    """
+    allowed = tuple(allowed)
+    if value is None and None in allowed:
+        return None
+    words = [word for word in allowed if word is not None]
+    if isinstance(value, str) and value in words:
+        return value
+    shown = [*words, "none"] if None in allowed else words
+    if isinstance(value, str):
+        raise UnknownNameError(f"{owner} {key}", value, shown)
+    raise HyperparameterError(f"{owner}: {key}={value!r} must be one of {', '.join(shown)}, e.g. {key}='{words[0]}'")
