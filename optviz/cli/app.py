@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
@@ -74,13 +75,27 @@ err_console = Console(stderr=True)
 _state = {"debug": False}
 
 
+_default_showwarning = warnings.showwarning
+
+
+def _warning_line(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    """optviz's own warnings (a :class:`~optviz.render.fonts.FontWarning`) as one line on stderr;
+    others as Python shows them."""
+    if category.__module__.startswith("optviz"):
+        err_console.print("[yellow]warning:[/]", plain(str(message)), highlight=False, soft_wrap=True)
+    else:
+        _default_showwarning(message, category, *args, **kwargs)
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Print an :class:`OptvizError` as one line and exit 2 (the traceback only with ``--debug``)."""
     from optviz.errors import OptvizError
 
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_line
+            yield
     except OptvizError as exc:
         if _state["debug"]:
             raise

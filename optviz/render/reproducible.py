@@ -25,13 +25,18 @@ from typing import Any
 
 import matplotlib as mpl
 
-__all__ = ["PINNED_RC", "library_versions", "rc_context", "savefig_options"]
+__all__ = ["FALLBACK_RC", "PINNED_RC", "library_versions", "rc_context", "savefig_options"]
 
 #: rc settings on top of the theme's that make files reproducible (see the module docstring)
 PINNED_RC: dict[str, Any] = {
     "font.family": ["DejaVu Sans"],
     "svg.hashsalt": "optviz",
 }
+
+#: with a fallback font (CJK text): SVG text as paths, since a viewer without that font would
+#: draw boxes; PDF glyphs as Type 3 procedures, since Type 42 cannot carry the CFF outlines of
+#: Noto Sans CJK / Source Han Sans (poppler: "Mismatch between font type and embedded font file")
+FALLBACK_RC: dict[str, Any] = {"svg.fonttype": "path", "pdf.fonttype": 3}
 
 #: savefig keywords per format. A metadata value of None drops the key; "optviz" replaces the
 #: versioned creator strings. PNG compression is spelled out so a default change cannot move bytes.
@@ -49,6 +54,8 @@ def rc_context(look: dict[str, Any], family: Sequence[str] | None = None) -> Ite
     (DejaVu Sans, then fonts for the characters it lacks), which reports missing glyphs itself, so
     matplotlib's per-glyph warnings are silenced."""
     pinned = {**PINNED_RC, "font.family": list(family)} if family else PINNED_RC
+    if family and len(family) > 1:
+        pinned = {**pinned, **FALLBACK_RC}
     mathtext = logging.getLogger("matplotlib.mathtext")
     with mpl.rc_context(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
