@@ -2,7 +2,7 @@
 picture, its one-line lesson and the exact command that made it.
 
 Lessons are the ``*.yaml`` files of a folder (``configs/``), in file-name order; a numeric prefix
-(``03-ravine-gd.yaml``) sets the order and may be left out when naming one (``--only ravine-gd``).
+(``07-ravine-gd.yaml``) sets the order and may be left out when naming one (``--only ravine-gd``).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class Lesson:
 
     @property
     def name(self) -> str:
-        """The file name without its order prefix: ``03-ravine-gd.yaml`` -> ``ravine-gd``."""
+        """The file name without its order prefix: ``07-ravine-gd.yaml`` -> ``ravine-gd``."""
         return re.sub(r"^\d+[-_]", "", self.config.stem)
 
 

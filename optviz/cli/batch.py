@@ -33,8 +33,8 @@ def sweep_command(
 
     [bold]Examples[/]
 
-      optviz sweep configs/03-ravine-gd.yaml
-      optviz sweep configs/04-momentum.yaml --jobs 2 --out-dir slides
+      optviz sweep configs/07-ravine-gd.yaml
+      optviz sweep configs/09-momentum.yaml --jobs 2 --out-dir slides
       optviz sweep my-lecture.yaml --dry-run
     """
     with user_errors():

@@ -40,7 +40,7 @@ def deck_command(
 
       optviz deck --out lecture.pptx
       optviz deck configs/ --out lecture.pptx --theme dark --jobs 2
-      optviz deck configs/03-ravine-gd.yaml configs/04-momentum.yaml --out momentum.pptx
+      optviz deck configs/07-ravine-gd.yaml configs/09-momentum.yaml --out momentum.pptx
     """
     with user_errors():
         from optviz.deck import plan_deck, record, require_pptx, write_deck
