@@ -38,6 +38,10 @@ _LAZY = {
     "TrajectoryBatch": ("optviz.trajectory", "TrajectoryBatch"),
     "load": ("optviz.trajectory", "load"),
     "save": ("optviz.trajectory", "save"),
+    "register": ("optviz.functions.custom", "register"),
+    "plot": ("optviz.notebook", "plot"),
+    "animate": ("optviz.notebook", "animate"),
+    "Animation": ("optviz.notebook", "Animation"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +49,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from optviz.functions import Minimum, TestFunction
     from optviz.functions import get as get_function
     from optviz.functions import names as function_names
+    from optviz.functions.custom import register
+    from optviz.notebook import Animation, animate, plot
     from optviz.optim import OPTIMIZERS
     from optviz.schedules import SCHEDULES
     from optviz.trajectory import Trajectory, TrajectoryBatch, load, save
@@ -70,6 +76,7 @@ __all__ = [
     "MAX_STEPS",
     "OPTIMIZERS",
     "SCHEDULES",
+    "Animation",
     "ConfigError",
     "HyperparameterError",
     "Minimum",
@@ -81,9 +88,12 @@ __all__ = [
     "TrajectoryBatch",
     "UnknownNameError",
     "__version__",
+    "animate",
     "function_names",
     "get_function",
     "load",
+    "plot",
+    "register",
     "run",
     "run_batch",
     "save",
