@@ -179,3 +179,23 @@ def test_cli_run_lang_zh_translates_the_table_not_the_numbers():
     assert "优化器" in chinese.stdout and "学习率" in chinese.stdout and "optimizer" not in chinese.stdout
     number = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?")
     assert number.findall(chinese.stdout) == number.findall(english.stdout)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "fn: ravine\nopt: gd\nlr: 0.4\nsteps: 5\nout: a.png\n",
+        "view: stability\nfn: ravine\nopt: momentum\nout: s.png\n",
+    ],
+)
+def test_a_config_gives_its_lesson_in_chinese(tmp_path, config):
+    from optviz import sweep
+
+    text = "# GD on the ravine\n" + config + "lesson_zh: 峡谷上的梯度下降\ndescription_zh: 学习率 0.4\n"
+    plan = sweep.loads(text, base_dir=tmp_path)
+    assert plan.texts("zh") == {"lesson": "峡谷上的梯度下降", "description": "学习率 0.4", "title": None}
+    assert plan.texts("en") == {"lesson": "GD on the ravine", "description": None, "title": None}
+    bare = sweep.loads("# GD on the ravine\n" + config, base_dir=tmp_path)
+    assert bare.texts("zh") == bare.texts("en")  # English where no Chinese is given
+    with pytest.raises(optviz.errors.ConfigError, match="lesson_zh"):
+        sweep.loads(config + "lesson_zh: [1]\n", base_dir=tmp_path)

@@ -353,6 +353,8 @@ DRAW_BAD = {
     "finals": "nonsense",
     "xlim": "nonsense",
     "ylim": [1],
+    "font": 5,
+    "lang": "nonsense",
 }
 
 

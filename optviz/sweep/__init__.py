@@ -61,7 +61,7 @@ from optviz.sweep import runner, views
 from optviz.sweep.expand import Expander
 from optviz.sweep.plan import Figure, Plan, Run
 from optviz.sweep.runner import Outcome, Result, render_figure
-from optviz.sweep.schema import AXES, FIELDS, SweepConfig, pydantic_error
+from optviz.sweep.schema import AXES, FIELDS, SweepConfig, pydantic_error, translations
 from optviz.sweep.yaml_lines import Errors, parse_yaml
 
 __all__ = [
@@ -169,7 +169,8 @@ def loads(
     except RecursionError:
         raise errors([], "a YAML alias refers to itself") from None
     figures = Expander(config, doc, errors, Path(base_dir), name, allow_outside=allow_outside).figures()
-    return Plan(source, name, tuple(figures), _first_comment(text) or config.description or "", config.description)
+    lesson = _first_comment(text) or config.description or ""
+    return Plan(source, name, tuple(figures), lesson, config.description, translations(doc))
 
 
 def cpu_count() -> int:

@@ -92,6 +92,18 @@ class Plan:
     #: the file's first ``# comment`` line (the one-line lesson), else ``description``
     lesson: str = ""
     description: str | None = None
+    #: ``{lang: {"title"|"lesson"|"description": text}}`` from the config's ``lesson_zh``-style keys
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, hash=False, compare=False)
+
+    def texts(self, lang: str = "en") -> dict[str, str | None]:
+        """The lesson line, description and picture title in ``lang``, English (the first comment
+        line, ``description:``; ``None``: the ``render:`` title) where the config gives none."""
+        own = self.translations.get(lang, {}) if lang != "en" else {}
+        return {
+            "lesson": own.get("lesson") or self.lesson,
+            "description": own.get("description") or self.description,
+            "title": own.get("title"),
+        }
 
 
 def value_text(axis: str, value: Any) -> str:

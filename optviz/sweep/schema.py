@@ -4,6 +4,19 @@ The run keys (top level and under ``sweep:``) are :class:`~optviz.settings.RunSe
 the ``render:`` keys :class:`~optviz.settings.DrawSettings`' fields, so a field added to a record is
 a key here with no edit. The schema checks the shape of the YAML only (which keys, one value or a
 list); the records check the values, with the messages every entry point gives.
+
+Texts in other languages: a config may give ``title_zh``, ``lesson_zh`` and ``description_zh``
+(one key per text and shipped language of :data:`optviz.i18n.LANGS`: ``_ja`` once ``ja`` ships),
+the Chinese lesson line, description and picture title. English keeps its own places: the file's
+first ``# comment`` line, ``description:`` and ``render: {title: ...}``.
+:meth:`~optviz.sweep.plan.Plan.texts` gives them per language, English for one not given.
+A picture's own words follow ``render: {lang: zh}`` (or ``--lang``), not these keys. ::
+
+    # GD on the ravine: lr 0.4 zig-zags across the steep axis
+    lesson_zh: 梯度下降在峡谷上：学习率 0.4 在陡峭方向来回振荡
+    description_zh: >-
+      ...
+    title_zh: "梯度下降：学习率 {lr}"
 """
 
 from __future__ import annotations
@@ -14,10 +27,22 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
 from optviz.errors import ConfigError
+from optviz.i18n import LANGS
 from optviz.settings import DrawSettings, RunSettings, settings_of
 from optviz.sweep.yaml_lines import Errors
 
-__all__ = ["AXES", "FIELDS", "RUN_DEFAULTS", "RenderConfig", "SweepAxes", "SweepConfig", "pydantic_error"]
+__all__ = [
+    "AXES",
+    "FIELDS",
+    "LANG_KEYS",
+    "RUN_DEFAULTS",
+    "TRANSLATED",
+    "RenderConfig",
+    "SweepAxes",
+    "SweepConfig",
+    "pydantic_error",
+    "translations",
+]
 
 #: the fields of a run and their defaults; a config gives them as top-level keys
 RUN_DEFAULTS = {name: default for name, (default, _) in settings_of(RunSettings).items()}
@@ -30,6 +55,20 @@ AXES = tuple(
 )
 #: fields of the ``out`` and ``render.title`` templates
 FIELDS = ("name", "index", *AXES)
+#: the texts of a lesson a config may give in another language, as ``KEY_LANG`` (``lesson_zh``)
+TRANSLATED = ("title", "lesson", "description")
+LANG_KEYS = tuple(f"{key}_{lang}" for lang in LANGS if lang != "en" for key in TRANSLATED)
+
+
+def translations(doc: Any) -> dict[str, dict[str, str]]:
+    """``{lang: {key: text}}`` of the ``KEY_LANG`` texts a (checked) config gives."""
+    out: dict[str, dict[str, str]] = {}
+    for name in LANG_KEYS:
+        text = doc.get(name) if isinstance(doc, dict) else None
+        if text is not None:
+            key, lang = name.rsplit("_", 1)
+            out.setdefault(lang, {})[key] = text
+    return out
 
 
 def _as_list(value: Any) -> Any:
@@ -90,6 +129,7 @@ SweepConfig = _model(
     "SweepConfig",
     "A whole config file (see :mod:`optviz.sweep`).",
     description=(str | None, None),
+    **{name: (str | None, None) for name in LANG_KEYS},
     **{name: (_yaml_type(name, setting.many), None) for name, (_, setting) in settings_of(RunSettings).items()},
     sweep=(SweepAxes | None, None),
     overlay=(Annotated[list[str], BeforeValidator(_as_list_or_empty)], Field(default_factory=list)),

@@ -28,12 +28,13 @@ from typing import Any
 
 from optviz.errors import OptvizError
 from optviz.sweep.plan import Plan
+from optviz.sweep.schema import LANG_KEYS, translations
 from optviz.sweep.yaml_lines import Errors
 
 __all__ = ["ViewFigure", "ViewRun", "is_view", "keys_of", "view_plan"]
 
 #: the keys every view config may have besides its options
-_OWN = ("view", "description", "render", "out")
+_OWN = ("view", "description", "render", "out", *LANG_KEYS)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ def view_plan(
     description = doc.get("description")
     if description is not None and not isinstance(description, str):
         raise errors(["description"], f"a description is text; got {description!r}")
+    for key in LANG_KEYS:
+        if doc.get(key) is not None and not isinstance(doc[key], str):
+            raise errors([key], f"{key} is text; got {doc[key]!r}")
     out = _out(doc, errors, base_dir, name, allow_outside)
     values = {key: _plain(key, doc[key]) for key in keys if key in doc}
     try:
@@ -123,7 +127,7 @@ def view_plan(
     fn = job.settings.fn.spec
     steps = job.runs.get("steps", job.settings.steps if getattr(job.settings, "empirical", False) else "—")
     figure = ViewFigure(out, fn, view, values, dict(render), (ViewRun(f"{view} on {fn}", steps),))
-    return Plan(str(errors.source), name, (figure,), lesson or description or "", description)
+    return Plan(str(errors.source), name, (figure,), lesson or description or "", description, translations(doc))
 
 
 def _plain(key: str, value: Any) -> Any:
