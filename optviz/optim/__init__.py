@@ -9,6 +9,7 @@ from optviz.optim.nadam import nadam
 from optviz.optim.radam import radam
 from optviz.optim.registry import OPTIMIZERS, get_entry, names, resolve
 from optviz.optim.rmsprop import rmsprop
+from optviz.optim.rprop import rprop
 from optviz.optim.sgd import sgd
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "radam",
     "resolve",
     "rmsprop",
+    "rprop",
     "sgd",
 ]

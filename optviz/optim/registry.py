@@ -17,6 +17,7 @@ from optviz.optim.base import Stepper
 from optviz.optim.nadam import nadam
 from optviz.optim.radam import radam
 from optviz.optim.rmsprop import rmsprop
+from optviz.optim.rprop import rprop
 from optviz.optim.sgd import sgd
 
 __all__ = ["OPTIMIZERS", "OptimizerEntry", "get_entry", "names", "resolve"]
@@ -65,6 +66,9 @@ _ENTRIES = [
     OptimizerEntry("adamax", adamax, 2e-3, {}, "Adam with the infinity norm", "Adamax"),
     OptimizerEntry("nadam", nadam, 2e-3, {}, "Adam with Nesterov momentum", "NAdam"),
     OptimizerEntry("radam", radam, 1e-3, {}, "rectified Adam: momentum steps until the variance is tractable", "RAdam"),
+    OptimizerEntry(
+        "rprop", rprop, 1e-2, {}, "sign steps; per-coordinate sizes ×1.2 while the sign holds, ×0.5 on a flip", "Rprop"
+    ),
 ]
 OPTIMIZERS: dict[str, OptimizerEntry] = {entry.name: entry for entry in _ENTRIES}
 
