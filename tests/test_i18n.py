@@ -199,3 +199,9 @@ def test_a_config_gives_its_lesson_in_chinese(tmp_path, config):
     assert bare.texts("zh") == bare.texts("en")  # English where no Chinese is given
     with pytest.raises(optviz.errors.ConfigError, match="lesson_zh"):
         sweep.loads(config + "lesson_zh: [1]\n", base_dir=tmp_path)
+
+
+def test_the_data_panels_words_are_built_in_words():
+    from optviz.render import data_panel
+
+    assert data_panel.INPUT_SCALED_LABEL in en.WORDS and data_panel.KEY_PICTURE in en.WORDS

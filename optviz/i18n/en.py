@@ -43,6 +43,9 @@ WORDS: dict[str, str] = {
     "local minimum (found)": "local minimum (found)",
     "local minimum reached": "local minimum reached",
     "loss 0 at the floor": "loss 0, drawn at the log panel's floor",
+    # the data panel (optviz/render/data_panel.py)
+    "{x} (raw readings)": "{x} (raw readings)",
+    "dashed: start · solid: end": "dashed: start · solid: end",
     # arrows and state panels
     "update": "update",
     "−momentum": "−momentum",

@@ -42,6 +42,9 @@ WORDS: dict[str, str] = {
     "local minimum (found)": "局部最小值 (找到的)",
     "local minimum reached": "到达局部最小值",
     "loss 0 at the floor": "损失为 0，画在对数面板的底部",
+    # the data panel (optviz/render/data_panel.py)
+    "{x} (raw readings)": "{x} (原始读数)",
+    "dashed: start · solid: end": "虚线: 起点 · 实线: 终点",
     # arrows and state panels
     "update": "更新量",
     "−momentum": "−动量",

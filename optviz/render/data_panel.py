@@ -24,6 +24,7 @@ import numpy as np
 from optviz.errors import OutputError
 from optviz.functions import TestFunction, get, names
 from optviz.functions.registry import DataFit
+from optviz.i18n import word
 from optviz.settings import DrawSettings
 
 if TYPE_CHECKING:
@@ -179,10 +180,10 @@ def add_data_panel(ax: Axes, fn: TestFunction, runs: list[RunArt], opts: DrawSet
         ax.spines[side].set_visible(False)
     x_name, y_name = data.names
     label = INPUT_LABEL if data.scale == 1 else INPUT_SCALED_LABEL
-    ax.set_xlabel(label.format(x=x_name))
-    ax.set_ylabel(TARGET_LABEL.format(y=y_name))
+    ax.set_xlabel(word(label, opts.lang).format(x=x_name))
+    ax.set_ylabel(word(TARGET_LABEL, opts.lang).format(y=y_name))
     if not animated:
-        ax.set_title(KEY_PICTURE, fontsize=0.7 * opts.font_pt, loc="right", pad=2)
+        ax.set_title(word(KEY_PICTURE, opts.lang), fontsize=0.7 * opts.font_pt, loc="right", pad=2)
     lw = 1.8 * opts.line_scale
     lines, usable = [], []
     for run in runs:
