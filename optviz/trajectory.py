@@ -97,6 +97,12 @@ class Trajectory:
     def save(self, path: str | os.PathLike) -> Path:
         return save(self, path)
 
+    def _repr_html_(self) -> str:
+        """Jupyter: a picture of the run and a summary row (:mod:`optviz.notebook`)."""
+        from optviz.notebook import trajectory_html
+
+        return trajectory_html(self)
+
 
 @dataclass(frozen=True, eq=False)
 class TrajectoryBatch:
@@ -152,6 +158,12 @@ class TrajectoryBatch:
 
     def __iter__(self) -> Iterator[Trajectory]:
         return (self[i] for i in range(len(self)))
+
+    def _repr_html_(self) -> str:
+        """Jupyter: a picture of the first runs and a summary table (:mod:`optviz.notebook`)."""
+        from optviz.notebook import batch_html
+
+        return batch_html(self)
 
     @property
     def diverged(self) -> Array:

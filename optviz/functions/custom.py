@@ -58,16 +58,15 @@ def register(
             take ``(..., D)`` arrays.
         HyperparameterError: ``grad`` does not match the finite differences of ``f``.
 
-    Examples:
-        >>> import optviz
-        >>> bowl = optviz.register(
-        ...     "my_bowl",
-        ...     lambda x: x[..., 0] ** 2 + 3 * x[..., 1] ** 2,
-        ...     lambda x: np.stack([2 * x[..., 0], 6 * x[..., 1]], axis=-1),
-        ...     dim=2, start=(-4, 2), window=((-5, 5), (-3, 3)), minima=[(0, 0)],
-        ... )
-        >>> optviz.run(fn=bowl, opt="adam", lr=0.3, steps=5).points.shape
-        (6, 2)
+    Example (it registers ``my_bowl`` for the rest of the session)::
+
+        bowl = optviz.register(
+            "my_bowl",
+            lambda x: x[..., 0] ** 2 + 3 * x[..., 1] ** 2,
+            lambda x: np.stack([2 * x[..., 0], 6 * x[..., 1]], axis=-1),
+            dim=2, start=(-4, 2), window=((-5, 5), (-3, 3)), minima=[(0, 0)],
+        )
+        optviz.run(fn=bowl, opt="adam", lr=0.3, steps=50)
     """
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", name):
         raise SpecError(f"register: the name {name!r} must be letters, digits and _, e.g. 'my_bowl'")
