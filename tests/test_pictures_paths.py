@@ -428,3 +428,16 @@ def test_a_single_run_has_no_casing_and_one_start_square():
     assert scene.runs[0].casing is None
     squares = [line for line in scene.main.lines if line.get_marker() == "s"]
     assert len(squares) == 1
+
+
+@pytest.mark.parametrize(
+    ("xlim", "squares"),
+    [((-6.0, 1.0), 1), ((-1.6, 1.6), 0)],  # the start (-5, -2) inside the window, then beyond it
+)
+def test_a_start_beyond_the_window_gets_no_square(xlim, squares):
+    """A square on the edge would mark a point the run never visited (the zoomed schedules lesson)."""
+    runs = [optviz.run("ravine", "gd", lr=0.4, steps=20, start=(-5, -2))]
+    scene = _scene(runs, "ravine", animated=False, xlim=xlim, ylim=(-2.5, 2.5) if squares else (-0.9, 0.9))
+    assert len([line for line in scene.main.lines if line.get_marker() == "s"]) == squares
+    legend = [t.get_text() for t in scene.fig.legends[0].get_texts()]
+    assert ("start" in legend) == bool(squares)

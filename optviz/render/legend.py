@@ -255,7 +255,7 @@ def _extra_entries(
     note on a loss of exactly 0."""
     theme = opts.theme
     out = []
-    if any(len(t.points) for t in trajs):
+    if any(len(t.points) and _within(t.points[0], limits) for t in trajs):  # as marks.draw_starts
         out.append(
             (
                 Line2D([], [], ls="none", marker="s", ms=8, mfc=theme.marker, mec=theme.foreground, mew=1.4),

@@ -303,11 +303,13 @@ def draw_crossings(ax: Axes, runs: list[RunArt], opts: DrawSettings, animated: b
 
 
 def draw_starts(ax: Axes, runs: list[RunArt], theme: Theme, animated: bool) -> list[Artist]:
-    """A square where the runs start (one per distinct start point; on the edge if beyond it)."""
+    """A square where the runs start (one per distinct start point). A start beyond the window gets
+    none: a square on the edge would mark a point the run never visited; the path's entry diamond
+    shows where it comes in."""
     out = []
     seen: set[tuple[float, ...]] = set()
     for run in runs:
-        if not len(run.clip.ends):
+        if not len(run.clip.ends) or not run.clip.inside[0]:
             continue
         key = tuple(np.round(run.clip.ends[0], 12))
         if key in seen:
