@@ -185,7 +185,7 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, record_state: 
 def _place_state(state: dict[str, np.ndarray], rows: np.ndarray, record: engine.StateRecord, n_runs: int) -> None:
     """Put a group's recorded state in its places, ``(K, D, N)`` per name; NaN where a group's
     optimizer has no such buffer."""
-    for name in ("grad", "update", "momentum", "effective_lr"):
+    for name in ("grad", "update", "momentum", "effective_lr", "ax"):
         values = getattr(record, name)
         if values is None:
             continue

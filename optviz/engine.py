@@ -140,12 +140,14 @@ class StateRecord:
         effective_lr: each coordinate's step size after update k (adaptive methods: Adam
             ``lr/(sqrt(v̂)+eps)``, AdaGrad ``lr_k/(sqrt(sum)+eps)``, RMSprop
             ``lr/(sqrt(square_avg)+eps)``), or ``None`` for the others.
+        ax: ASGD's running average of the iterates after update k (``None`` for the others).
     """
 
     grad: Array
     update: Array
     momentum: Array | None
     effective_lr: Array | None
+    ax: Array | None = None
 
 
 @dataclass(frozen=True)
@@ -254,6 +256,7 @@ class _StateRows:
         self.grad = np.full(self.shape, np.nan)
         self.update = np.full(self.shape, np.nan)
         self.momentum: Array | None = None
+        self.ax: Array | None = None
         self.effective_lr = np.full(self.shape, np.nan) if stepper.effective_lr is not None else None
 
     def add(self, k: int, grad: Array, update: Array, state: object, lr: Hyper) -> None:
@@ -266,11 +269,16 @@ class _StateRows:
             if self.momentum is None:
                 self.momentum = np.full(self.shape, np.nan)
             self.momentum[k] = np.broadcast_to(buffer, update.shape).T
+        ax = getattr(state, "ax", None)
+        if ax is not None:
+            if self.ax is None:
+                self.ax = np.full(self.shape, np.nan)
+            self.ax[k] = ax.T
         if self.effective_lr is not None:
             self.effective_lr[k] = np.broadcast_to(self.stepper.effective_lr(state, lr), update.shape).T
 
     def done(self) -> StateRecord:
-        return StateRecord(self.grad, self.update, self.momentum, self.effective_lr)
+        return StateRecord(self.grad, self.update, self.momentum, self.effective_lr, self.ax)
 
 
 def _evaluate(fn: TestFunction, points: Array, loss: Array, grad_norm: Array, lo: int, hi: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import torch_path
+from conftest import require_torch, torch_path
 
 import optviz
 from optviz.errors import HyperparameterError, UnknownNameError
@@ -17,6 +17,11 @@ CASES = [
     ("rprop(etas=(0.3, 1.5))", "Rprop", {"etas": (0.3, 1.5)}, 0.01),
     ("rprop(step_sizes=(1e-3, 0.05))", "Rprop", {"step_sizes": (1e-3, 0.05)}, 0.01),
     ("rprop(maximize=true)", "Rprop", {"maximize": True}, 0.001),
+    ("asgd", "ASGD", {}, 0.05),
+    ("asgd(t0=30, lambd=0.01, alpha=0.5)", "ASGD", {"t0": 30, "lambd": 0.01, "alpha": 0.5}, 0.05),
+    ("asgd(t0=0)", "ASGD", {"t0": 0}, 0.05),
+    ("asgd(weight_decay=0.1, t0=50)", "ASGD", {"weight_decay": 0.1, "t0": 50}, 0.05),
+    ("asgd(maximize=true)", "ASGD", {"maximize": True}, 0.0005),
 ]
 IDS = [case[0] for case in CASES]
 
@@ -69,8 +74,9 @@ def test_batch_equals_single_runs(spec, torch_name, kwargs, lr):
     "specs",
     [
         ["rprop(etas=(0.5, 1.2))", "rprop(etas=(0.3, 1.5), step_sizes=(1e-4, 1.0))"],
+        ["asgd(t0=10)", "asgd(t0=40, lambd=0.1, alpha=0.5)", "asgd(weight_decay=0.1)"],
     ],
-    ids=["rprop"],
+    ids=["rprop", "asgd"],
 )
 def test_per_run_hyperparameters_batch_equals_single_runs(specs):
     """Runs whose numbers differ share one (N, D) array and still equal their single runs."""
@@ -88,6 +94,28 @@ def test_rprop_ignores_later_learning_rates():
     assert scheduled.lr[-1] < plain.lr[-1]
 
 
+@pytest.mark.parametrize(("fn_spec", "start", "lr_scale"), TARGETS, ids=[t[0] for t in TARGETS])
+def test_asgd_average_matches_torch(fn_spec, start, lr_scale):
+    """The running average ``ax`` (recorded as ``traj.state["ax"]``) is torch's ``state["ax"]``
+    after every update. Update k averages with weight 1/max(1, k − 1 − t0), so with t0=30 it
+    is the point itself up to update 32 and an average from update 33 on."""
+    torch = require_torch()
+    fn = optviz.get_function(fn_spec)
+    lr, kwargs = 0.05 * lr_scale, {"t0": 30, "lambd": 0.01}
+    traj = optviz.run(fn, "asgd(t0=30, lambd=0.01)", lr=lr, steps=STEPS, start=start, record_state=True)
+    param = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.ASGD([param], lr=lr, foreach=False, **kwargs)
+    expected = []
+    for _ in range(STEPS):
+        param.grad = torch.from_numpy(fn.grad(param.detach().numpy().copy()))
+        optimizer.step()
+        expected.append(optimizer.state[param]["ax"].numpy().copy())
+    expected = np.array(expected)
+    _compare(np.vstack([traj.points[:1], traj.state["ax"]]), np.vstack([traj.points[:1], expected]))
+    assert (traj.state["ax"][:32] == traj.points[1:33]).all()
+    assert (traj.state["ax"][32:] != traj.points[33:]).any(axis=1).all()
+
+
 @pytest.mark.parametrize(
     ("spec", "error", "words"),
     [
@@ -97,6 +125,10 @@ def test_rprop_ignores_later_learning_rates():
         ("rprop(step_sizes=(1, 0.1))", HyperparameterError, "must not exceed"),
         ("rprop(step_sizes=(-1, 1))", HyperparameterError, r"step_sizes\[0\]"),
         ("rprop(momentum=0.9)", UnknownNameError, "hyperparameter of rprop"),
+        ("asgd(lambd=-1)", HyperparameterError, "invalid lambd"),
+        ("asgd(alpha=nan)", HyperparameterError, "invalid alpha"),
+        ("asgd(t0=-5)", HyperparameterError, "invalid t0"),
+        ("asgd(weight_decay=-0.1)", HyperparameterError, "invalid weight_decay"),
     ],
 )
 def test_invalid_hyperparameters(spec, error, words):

@@ -4,6 +4,7 @@ from optviz.optim.adadelta import adadelta
 from optviz.optim.adagrad import adagrad
 from optviz.optim.adam import adam, adamw
 from optviz.optim.adamax import adamax
+from optviz.optim.asgd import asgd
 from optviz.optim.base import Stepper
 from optviz.optim.nadam import nadam
 from optviz.optim.radam import radam
@@ -20,6 +21,7 @@ __all__ = [
     "adam",
     "adamax",
     "adamw",
+    "asgd",
     "get_entry",
     "nadam",
     "names",

@@ -13,6 +13,7 @@ from optviz.optim.adadelta import adadelta
 from optviz.optim.adagrad import adagrad
 from optviz.optim.adam import adam, adamw
 from optviz.optim.adamax import adamax
+from optviz.optim.asgd import asgd
 from optviz.optim.base import Stepper
 from optviz.optim.nadam import nadam
 from optviz.optim.radam import radam
@@ -66,6 +67,7 @@ _ENTRIES = [
     OptimizerEntry("adamax", adamax, 2e-3, {}, "Adam with the infinity norm", "Adamax"),
     OptimizerEntry("nadam", nadam, 2e-3, {}, "Adam with Nesterov momentum", "NAdam"),
     OptimizerEntry("radam", radam, 1e-3, {}, "rectified Adam: momentum steps until the variance is tractable", "RAdam"),
+    OptimizerEntry("asgd", asgd, 1e-2, {}, "SGD with a decaying step and a running average ax of the points", "ASGD"),
     OptimizerEntry(
         "rprop", rprop, 1e-2, {}, "sign steps; per-coordinate sizes ×1.2 while the sign holds, ×0.5 on a flip", "Rprop"
     ),
