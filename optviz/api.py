@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from optviz import engine
+from optviz import engine, schedules
 from optviz import spec as spec_parser
 from optviz.errors import SpecError
 from optviz.functions import TestFunction
@@ -146,10 +147,11 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, record_state: 
     check_budget(first.steps, [len(members) * n_starts for members in groups.values()], starts.shape[1])
     paths = None
     state: dict[str, np.ndarray] | None = {} if record_state else None
-    for members, stepper, lr_hyper in _groups(runs, groups, n_starts):
+    for members, stepper, lr_hyper, rebuild in _groups(runs, groups, n_starts):
+        steppers = _momentum_steppers(rebuild, first.schedule.momentum)
         group = engine.simulate(
             first.fn,
-            stepper,
+            stepper if steppers is None else steppers(0),
             np.tile(starts, (len(members), 1)),
             lr_hyper,
             first.multipliers,
@@ -159,6 +161,9 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, record_state: 
             batch_size=first.batch_size,
             seed=first.seed,
             record_state=record_state,
+            offsets=first.schedule.offsets,
+            steppers=steppers,
+            plateau=first.schedule.plateau,
         )
         rows = np.concatenate([np.arange(m * n_starts, (m + 1) * n_starts) for m in members])
         if state is not None and group.state is not None:
@@ -179,6 +184,7 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, record_state: 
         np.repeat([run.lr for run in runs], n_starts),
         first.multipliers,
         None if state is None else {name: values.transpose(2, 0, 1) for name, values in state.items()},
+        None if paths.lr is None else paths.lr.T,
     )
 
 
@@ -230,9 +236,16 @@ def _place(paths: engine.Paths | None, rows: np.ndarray, group: engine.Paths, n_
     if paths is None:
         steps, dim = group.points.shape[:2]
         paths = engine.Paths(
-            np.empty((steps, dim, n_runs)), np.empty((steps, n_runs)), np.empty((steps, n_runs)), np.empty(n_runs, int)
+            np.empty((steps, dim, n_runs)),
+            np.empty((steps, n_runs)),
+            np.empty((steps, n_runs)),
+            np.empty(n_runs, int),
+            None,
+            None if group.lr is None else np.empty((steps - 1, n_runs)),
         )
     paths.points[:, :, rows], paths.loss[:, rows], paths.grad_norm[:, rows] = group.points, group.loss, group.grad_norm
+    if group.lr is not None:
+        paths.lr[:, rows] = group.lr
     paths.diverged_at[rows] = group.diverged_at
     return paths
 
@@ -255,7 +268,33 @@ def _groups(runs: Sequence[RunSettings], groups: dict[tuple, list[int]], n_start
         options: dict[str, Any] = dict(flags)
         for key in keys:
             options[key] = _stack([runs[i].opt.options.get(key, entry.defaults[key]) for i in members], n_starts)
-        yield members, entry.build(**options), _stack([runs[i].lr for i in members], n_starts)
+        rebuild = functools.partial(_rebuild, entry, options)
+        yield members, entry.build(**options), _stack([runs[i].lr for i in members], n_starts), rebuild
+
+
+def _rebuild(entry: Any, options: dict[str, Any], momentum: float) -> Any:
+    """The group's optimizer with its momentum, or Adam-type beta1, set to ``momentum``: what
+    torch's ``CyclicLR``/``OneCycleLR`` write into ``param_group["momentum"]`` or ``["betas"]``."""
+    if schedules.momentum_target(entry.defaults) == "betas":
+        beta2 = options.get("betas", entry.defaults["betas"])[1]
+        return entry.build(**{**options, "betas": (momentum, beta2)})
+    return entry.build(**{**options, "momentum": momentum})
+
+
+def _momentum_steppers(rebuild: Callable[[float], Any], momentum: np.ndarray | None) -> Callable[[int], Any] | None:
+    """Update k's optimizer when the schedule sets the momentum of each update (else ``None``),
+    built once per distinct value."""
+    if momentum is None:
+        return None
+    built: dict[float, Any] = {}
+
+    def at(k: int) -> Any:
+        value = float(momentum[k])
+        if value not in built:
+            built[value] = rebuild(value)
+        return built[value]
+
+    return at
 
 
 def _stack(values: list[Any], repeat: int) -> Any:

@@ -11,7 +11,9 @@ coordinates and recording a step all run over contiguous memory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -163,6 +165,7 @@ class Paths:
     grad_norm: Array  # (K+1, N) norm of the full, exact gradient at each point
     diverged_at: Array  # (N,) int, -1 where the run stayed finite
     state: StateRecord | None = None  # with record_state=True
+    lr: Array | None = None  # (K, N) the lr of each update, where it is not lr·multipliers[k]
 
 
 def simulate(
@@ -178,6 +181,9 @@ def simulate(
     batch_size: int | None = None,
     seed: int | None = 0,
     record_state: bool = False,
+    offsets: Array | None = None,
+    steppers: Callable[[int], Stepper] | None = None,
+    plateau: Any = None,
 ) -> Paths:
     """Advance N runs from ``starts`` (N, D) for ``len(multipliers)`` updates.
 
@@ -195,6 +201,13 @@ def simulate(
             random numbers), so a batch equals its runs made one at a time.
         record_state: also record the gradient, update, momentum buffer and effective step size
             of every update (:class:`StateRecord`); the path is the same bit for bit either way.
+        offsets: (K,) absolute lrs added, ``lr * multipliers[k] + offsets[k]`` (``cyclic``,
+            ``cosine_restarts``' eta_min); the lrs used are returned as ``Paths.lr``.
+        steppers: update k uses ``steppers(k)`` (a schedule that sets the momentum or beta1 of
+            each update: the same optimizer rebuilt with it); ``stepper`` makes the first state.
+        plateau: a :class:`optviz.schedules.cycles.Plateau`: from update ``plateau.first`` on, the
+            lr is each run's own, stepped after update k with the loss at ``points[k]``; the lrs
+            used are returned as ``Paths.lr``.
 
     Never raises on overflow: numpy's warnings are silenced and the divergence is recorded.
     """
@@ -215,6 +228,8 @@ def simulate(
     evaluated = 0  # points[:evaluated] have their loss and gradient norm
     last = steps
     record = _StateRows(stepper, steps, dim, n_runs) if record_state else None
+    control = None if plateau is None else plateau.start(lr, n_runs)
+    used_lr = None if offsets is None and plateau is None else np.empty((steps, n_runs))
     with np.errstate(all="ignore"):
         for k in range(steps):
             if use_batches:
@@ -228,10 +243,17 @@ def simulate(
             if clip_norm is not None:
                 grad = clip_by_norm(grad, clip_norm)
             before = params
-            params, state = stepper.update(grad, state, params, lr * multipliers[k])
+            step_lr = lr * multipliers[k] if offsets is None else lr * multipliers[k] + offsets[k]
+            if control is not None and k >= plateau.first:
+                step_lr, at_loss = control.lr, fn.f(params)
+            params, state = (stepper if steppers is None else steppers(k)).update(grad, state, params, step_lr)
             points[k + 1] = params.T
+            if used_lr is not None:
+                used_lr[k] = np.broadcast_to(step_lr, (n_runs, 1))[:, 0]
+            if control is not None and k >= plateau.first:
+                control = plateau.step(control, at_loss)
             if record is not None:
-                record.add(k, grad, params - before, state, lr * multipliers[k])
+                record.add(k, grad, params - before, state, step_lr)
             if k + 2 - evaluated >= block:
                 evaluated = _evaluate(fn, points, loss, grad_norm, evaluated, k + 2)
             # every run gone non-finite: the rest would be NaN arithmetic, so stop early
@@ -244,7 +266,9 @@ def simulate(
         grad_norm[last + 1 :] = np.nan
     finite = np.isfinite(points).all(1) & np.isfinite(loss)
     diverged_at = np.where(finite.all(0), -1, np.argmin(finite, axis=0))
-    return Paths(points, loss, grad_norm, diverged_at, None if record is None else record.done())
+    if used_lr is not None and last < steps:
+        used_lr[last:] = np.nan
+    return Paths(points, loss, grad_norm, diverged_at, None if record is None else record.done(), used_lr)
 
 
 class _StateRows:

@@ -116,6 +116,8 @@ class TrajectoryBatch:
         multipliers: (K,) the schedule's multiplier of update k.
         state: with ``record_state``: (N, K, D) arrays by name, ``grad``, ``update`` and where the
             optimizer has them ``momentum`` and ``effective_lr`` (:class:`optviz.engine.StateRecord`).
+        run_lr: (N, K) the lr of each update where it is not ``base_lr · multipliers`` (schedules
+            with absolute lrs, ``plateau``'s lr driven by each run's loss), else ``None``.
     """
 
     points: Array
@@ -127,6 +129,7 @@ class TrajectoryBatch:
     base_lr: Array
     multipliers: Array
     state: dict[str, Array] | None = None
+    run_lr: Array | None = None
 
     def settings(self, i: int) -> dict[str, Any]:
         """The settings of run ``i`` (its series' settings and its start point)."""
@@ -135,7 +138,7 @@ class TrajectoryBatch:
     @property
     def lr(self) -> Array:
         """(N, K) learning rate used by update k of each run (computed on demand)."""
-        return self.base_lr[:, None] * self.multipliers
+        return self.base_lr[:, None] * self.multipliers if self.run_lr is None else self.run_lr
 
     def __len__(self) -> int:
         return len(self.points)
@@ -148,7 +151,7 @@ class TrajectoryBatch:
             self.points[i, keep],
             self.loss[i, keep],
             self.grad_norm[i, keep],
-            self.base_lr[i] * self.multipliers[lr_keep],
+            self.base_lr[i] * self.multipliers[lr_keep] if self.run_lr is None else self.run_lr[i, lr_keep],
             None if at < 0 else at,
             self.settings(i),
             None if self.state is None else {name: values[i, lr_keep] for name, values in self.state.items()},

@@ -209,10 +209,16 @@ def _check_run_lr(lr: Any, checked: Mapping[str, Any]) -> float:
 
 @dataclass(frozen=True)
 class ScheduleSpec:
-    """A checked schedule: its text (``None`` for a constant lr) and the multiplier of each update."""
+    """A checked schedule: its text (``None`` for a constant lr) and the multiplier of each update;
+    for some schedules also an absolute lr added to each update's (``offsets``), the momentum or
+    beta1 each update uses (``momentum``) and a loss-driven lr (``plateau``): see
+    :class:`optviz.schedules.Plan`."""
 
     text: str | None
     multipliers: np.ndarray = field(repr=False, compare=False)
+    offsets: np.ndarray | None = field(default=None, repr=False, compare=False)
+    momentum: np.ndarray | None = field(default=None, repr=False, compare=False)
+    plateau: Any = field(default=None, repr=False, compare=False)
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -225,24 +231,37 @@ class ScheduleSpec:
 
 
 def _check_schedule(schedule: Any, checked: Mapping[str, Any]) -> ScheduleSpec:
+    from optviz import schedules
+
     steps = checked["steps"]
-    if isinstance(schedule, ScheduleSpec):
-        if len(schedule.multipliers) == steps:
-            return schedule
+    if isinstance(schedule, ScheduleSpec) and len(schedule.multipliers) != steps:
         schedule = schedule.text
-    if schedule is not None and not isinstance(schedule, str):
-        raise SpecError(f"a schedule is a spec string such as cosine or 'step(step_size=10)'; got {schedule!r}")
-    return ScheduleSpec(schedule, _multipliers(schedule, steps))
+    if not isinstance(schedule, ScheduleSpec):
+        if schedule is not None and not isinstance(schedule, str):
+            raise SpecError(f"a schedule is a spec string such as cosine or 'step(step_size=10)'; got {schedule!r}")
+        plan = _plan(schedule, steps)
+        schedule = ScheduleSpec(schedule, plan.multipliers, plan.offsets, plan.momentum, plan.plateau)
+    opt = checked["opt"]
+    if schedule.momentum is not None and schedules.momentum_target(opt.entry.defaults) is None:
+        name = spec_parser.parse_chain(schedule.text)[-1][0]
+        raise HyperparameterError(
+            f"schedule {name} cycles the momentum, which {opt.entry.name} does not have (as in torch); "
+            f"add cycle_momentum=false, e.g. '{name}(cycle_momentum=false)', or use an optimizer with momentum or betas"
+        )
+    return schedule
 
 
 @functools.lru_cache(maxsize=256)
-def _multipliers(schedule: str | None, steps: int) -> np.ndarray:
-    """One read-only array per schedule and length, shared by every run that uses it."""
+def _plan(schedule: str | None, steps: int) -> Any:
+    """One read-only :class:`~optviz.schedules.Plan` per schedule and length, shared by every run
+    that uses it."""
     from optviz import schedules
 
-    values = schedules.multipliers(schedules.parse(schedule, steps), steps)
-    values.flags.writeable = False
-    return values
+    plan = schedules.plan(schedule, steps)
+    for values in (plan.multipliers, plan.offsets, plan.momentum):
+        if values is not None:
+            values.flags.writeable = False
+    return plan
 
 
 def hyper_for(hyper: Mapping[str, Any], name: str) -> dict[str, Any]:
