@@ -254,7 +254,8 @@ def _group_members(runs: Sequence[RunSettings]) -> dict[tuple, list[int]]:
     """The runs that share one update rule (same optimizer and flags), by that rule."""
     groups: dict[tuple, list[int]] = {}
     for i, run in enumerate(runs):
-        flags = tuple(sorted((k, v) for k, v in run.opt.options.items() if isinstance(v, bool)))
+        options = {**run.opt.entry.defaults, **run.opt.options}
+        flags = tuple(sorted((k, v) for k, v in options.items() if _is_flag(v)))
         groups.setdefault((run.opt.entry.name, flags), []).append(i)
     return groups
 
@@ -264,7 +265,7 @@ def _groups(runs: Sequence[RunSettings], groups: dict[tuple, list[int]], n_start
     Yields (member indices, stepper, lr)."""
     for (_, flags), members in groups.items():
         entry = runs[members[0]].opt.entry
-        keys = {k for i in members for k, v in runs[i].opt.options.items() if not isinstance(v, bool)}
+        keys = {k for i in members for k, v in runs[i].opt.options.items() if not _is_flag(v)}
         options: dict[str, Any] = dict(flags)
         for key in keys:
             options[key] = _stack([runs[i].opt.options.get(key, entry.defaults[key]) for i in members], n_starts)
@@ -295,6 +296,15 @@ def _momentum_steppers(rebuild: Callable[[float], Any], momentum: np.ndarray | N
         return built[value]
 
     return at
+
+
+def _is_flag(value: Any) -> bool:
+    """Whether an option splits the batch rather than becoming per-run numbers: a bool, a word
+    (lbfgs's ``line_search_fn``), ``None`` (lbfgs's ``max_eval``) or a pair holding ``None``
+    (adafactor's ``eps``)."""
+    if isinstance(value, (tuple, list)):
+        return any(v is None for v in value)
+    return isinstance(value, (bool, str)) or value is None
 
 
 def _stack(values: list[Any], repeat: int) -> Any:

@@ -22,6 +22,12 @@ CASES = [
     ("asgd(t0=0)", "ASGD", {"t0": 0}, 0.05),
     ("asgd(weight_decay=0.1, t0=50)", "ASGD", {"weight_decay": 0.1, "t0": 50}, 0.05),
     ("asgd(maximize=true)", "ASGD", {"maximize": True}, 0.0005),
+    ("adafactor", "Adafactor", {}, 0.01),
+    ("adafactor(beta2_decay=-0.5, d=2)", "Adafactor", {"beta2_decay": -0.5, "d": 2.0}, 0.05),
+    ("adafactor(eps=(1e-30, 1e-2))", "Adafactor", {"eps": (1e-30, 1e-2)}, 0.05),
+    ("adafactor(eps=(none, 0))", "Adafactor", {"eps": (None, 0.0)}, 0.05),
+    ("adafactor(weight_decay=0.5)", "Adafactor", {"weight_decay": 0.5}, 0.05),
+    ("adafactor(maximize=true)", "Adafactor", {"maximize": True}, 0.005),
 ]
 IDS = [case[0] for case in CASES]
 
@@ -75,8 +81,9 @@ def test_batch_equals_single_runs(spec, torch_name, kwargs, lr):
     [
         ["rprop(etas=(0.5, 1.2))", "rprop(etas=(0.3, 1.5), step_sizes=(1e-4, 1.0))"],
         ["asgd(t0=10)", "asgd(t0=40, lambd=0.1, alpha=0.5)", "asgd(weight_decay=0.1)"],
+        ["adafactor", "adafactor(beta2_decay=-0.5, d=2, eps=(1e-20, 1e-2))", "adafactor(weight_decay=0.1)"],
     ],
-    ids=["rprop", "asgd"],
+    ids=["rprop", "asgd", "adafactor"],
 )
 def test_per_run_hyperparameters_batch_equals_single_runs(specs):
     """Runs whose numbers differ share one (N, D) array and still equal their single runs."""
@@ -125,6 +132,12 @@ def test_asgd_average_matches_torch(fn_spec, start, lr_scale):
         ("rprop(step_sizes=(1, 0.1))", HyperparameterError, "must not exceed"),
         ("rprop(step_sizes=(-1, 1))", HyperparameterError, r"step_sizes\[0\]"),
         ("rprop(momentum=0.9)", UnknownNameError, "hyperparameter of rprop"),
+        ("adafactor(beta2_decay=0.5)", HyperparameterError, "beta2_decay.*<= 0"),
+        ("adafactor(eps=1e-3)", HyperparameterError, "pair"),
+        ("adafactor(eps=(-1, 1e-3))", HyperparameterError, "eps1"),
+        ("adafactor(eps=(none, -1))", HyperparameterError, "eps2"),
+        ("adafactor(d=0.5)", HyperparameterError, "invalid d"),
+        ("adafactor(weight_decay=-1)", HyperparameterError, "invalid weight_decay"),
         ("asgd(lambd=-1)", HyperparameterError, "invalid lambd"),
         ("asgd(alpha=nan)", HyperparameterError, "invalid alpha"),
         ("asgd(t0=-5)", HyperparameterError, "invalid t0"),

@@ -1,6 +1,7 @@
 """Optimizers as pure, batched steppers with torch.optim's update rules, names and defaults."""
 
 from optviz.optim.adadelta import adadelta
+from optviz.optim.adafactor import adafactor
 from optviz.optim.adagrad import adagrad
 from optviz.optim.adam import adam, adamw
 from optviz.optim.adamax import adamax
@@ -17,6 +18,7 @@ __all__ = [
     "OPTIMIZERS",
     "Stepper",
     "adadelta",
+    "adafactor",
     "adagrad",
     "adam",
     "adamax",

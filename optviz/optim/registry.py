@@ -10,6 +10,7 @@ from typing import Any
 from optviz import spec as spec_parser
 from optviz.errors import UnknownNameError
 from optviz.optim.adadelta import adadelta
+from optviz.optim.adafactor import adafactor
 from optviz.optim.adagrad import adagrad
 from optviz.optim.adam import adam, adamw
 from optviz.optim.adamax import adamax
@@ -67,6 +68,9 @@ _ENTRIES = [
     OptimizerEntry("adamax", adamax, 2e-3, {}, "Adam with the infinity norm", "Adamax"),
     OptimizerEntry("nadam", nadam, 2e-3, {}, "Adam with Nesterov momentum", "NAdam"),
     OptimizerEntry("radam", radam, 1e-3, {}, "rectified Adam: momentum steps until the variance is tractable", "RAdam"),
+    OptimizerEntry(
+        "adafactor", adafactor, 1e-2, {}, "steps relative to the parameters' RMS, update RMS clipped", "Adafactor"
+    ),
     OptimizerEntry("asgd", asgd, 1e-2, {}, "SGD with a decaying step and a running average ax of the points", "ASGD"),
     OptimizerEntry(
         "rprop", rprop, 1e-2, {}, "sign steps; per-coordinate sizes ×1.2 while the sign holds, ×0.5 on a flip", "Rprop"
