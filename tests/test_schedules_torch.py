@@ -187,3 +187,32 @@ def test_quoted_schedule_strings_in_a_yaml_config(tmp_path):
     for run in runs:
         lr = run.settings.schedule.offsets
         assert lr[5] == 0.05 and lr[15] == pytest.approx(0.005 + 0.045 / 2)  # the second cycle's peak, halved
+
+
+def test_list_schedules_shows_every_schedule_with_its_defaults():
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "optviz", "list", "schedules"],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "250", "PATH": "/usr/bin:/bin"},
+        check=True,
+    ).stdout
+    for name in schedules.SCHEDULES:
+        assert f"│ {name} " in out
+    for shown in (
+        "t_0, t_mult=1, eta_min=0",
+        "mode='triangular'",
+        "cycle_momentum=true",
+        "base_momentum=0.85",
+        "final_div_factor=10000",
+        "three_phase=false",
+        "threshold_mode='rel'",
+        "eps=1e-08",
+        "total_steps=steps",
+        "start_factor=0.333333",
+        "total_iters=5, power=1",
+    ):
+        assert shown in out, shown

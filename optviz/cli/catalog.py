@@ -216,9 +216,28 @@ def _list_table(what: ListWhat) -> Table:
         return table
     from optviz.schedules import SCHEDULES
 
-    table = Table(title="schedules (update k uses lr × multiplier(k))", title_justify="left")
-    for column in ("name", "example", "multiplier"):
-        table.add_column(column)
+    table = Table(
+        title="schedules (update k uses the lr torch's scheduler gives after k steps; chain: warmup(steps=5)+cosine)",
+        title_justify="left",
+    )
+    table.add_column("name", no_wrap=True)
+    for column in ("parameters (defaults); example", "what it does"):
+        table.add_column(column, overflow="fold")  # CosineAnnealingWarmRestarts is wider than the column
     for name, entry in SCHEDULES.items():
-        table.add_row(plain(name, style="bold"), plain(entry.example), plain(entry.description))
+        params = plain(", ".join(_schedule_param(name, k, v) for k, v in entry.params.items()) or "none")
+        params.append("\n" + visible(entry.example), style="dim")
+        table.add_row(plain(name, style="bold"), params, plain(entry.description))
     return table
+
+
+def _schedule_param(schedule: str, key: str, default: Any) -> str:
+    """``gamma=0.1``; a required one bare (``t_0``); a run-filled one ``t_max=steps``."""
+    if (schedule, key) in (("cosine", "t_max"), ("onecycle", "total_steps")):
+        return f"{key}=steps"
+    if default is None:
+        return key if key != "step_size_down" else f"{key}=step_size_up"
+    if isinstance(default, bool):
+        return f"{key}={'true' if default else 'false'}"
+    if isinstance(default, str):
+        return f"{key}='{default}'"
+    return f"{key}={default:g}"

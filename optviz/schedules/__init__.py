@@ -112,7 +112,7 @@ SCHEDULES: dict[str, _Entry] = {
             "max_momentum": 0.9,
         },
         "cyclic(base_lr=0.001, max_lr=0.1, step_size_up=20, mode='triangular2')",
-        "CyclicLR: absolute lrs base_lr↔max_lr (run's lr unused); mode triangular|triangular2|exp_range;"
+        "CyclicLR: absolute lrs base_lr↔max_lr (run's lr unused); mode triangular, triangular2 or exp_range;"
         " cycles momentum/beta1 max_momentum↔base_momentum unless cycle_momentum=false",
     ),
     "onecycle": _Entry(
@@ -129,7 +129,7 @@ SCHEDULES: dict[str, _Entry] = {
             "three_phase": False,
         },
         "onecycle(pct_start=0.25, anneal_strategy='linear')",
-        "OneCycleLR: max_lr = the run's lr, total_steps = its steps; anneal_strategy cos|linear; also sets"
+        "OneCycleLR: max_lr = the run's lr, total_steps = its steps; anneal_strategy cos or linear; also sets"
         " momentum 0.95→0.85→0.95 (SGD's momentum, so gd becomes heavy-ball; RMSprop's; Adam's beta1)"
         " unless cycle_momentum=false",
     ),
@@ -147,7 +147,7 @@ SCHEDULES: dict[str, _Entry] = {
         },
         "plateau(factor=0.5, patience=5)",
         "ReduceLROnPlateau stepped with loss[k] (each run's own): lr·factor after patience steps without"
-        " improvement; threshold_mode rel|abs; min_lr absolute",
+        " improvement; threshold_mode rel or abs; min_lr absolute",
     ),
 }
 #: schedules whose length defaults to the steps left in the run
