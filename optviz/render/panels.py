@@ -9,6 +9,7 @@ value, and the axis spans at least a decade, so a constant reads as flat.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,6 +85,8 @@ def add_panels(
             ax.yaxis.set_major_locator(MaxNLocator(nbins=_y_ticks(rect, opts), steps=_ROUND_STEPS))
         ax.set_ylim(*scale.ylim)
         _finish(ax, layout, opts, i, len(rects), steps, word(PANEL_LABELS[name], opts.lang))
+        if name == "lr":
+            _momentum_twin(ax, runs, opts)
         if scale.floor is not None:
             ax.axhline(scale.floor, color=theme.muted, lw=1.0, ls=(0, (1, 2)), zorder=2)
         box = np.array([[-np.inf, np.inf], _far_values(scale.ylim, scale.log)])
@@ -99,6 +102,55 @@ def add_panels(
                     [], [], ls="none", marker="o", ms=6 * opts.line_scale, color=run.color, animated=True, zorder=4
                 )[0]
     return panels
+
+
+@functools.lru_cache(maxsize=32)
+def _momentum_of(schedule: str | None, steps: int) -> np.ndarray | None:
+    from optviz import schedules
+
+    return None if schedule is None else schedules.plan(schedule, steps).momentum
+
+
+def _momentum_twin(ax: Axes, runs: list[RunArt], opts: DrawSettings) -> None:
+    """The momentum (or Adam's beta1) that ``cyclic`` and ``onecycle`` set, dashed in each run's
+    colour on a right-hand axis of the lr panel; drawn whole, as the schedule fixes it beforehand."""
+    from optviz.optim.registry import OPTIMIZERS
+    from optviz.schedules import momentum_target
+
+    lines = []
+    for run in runs:
+        settings = run.traj.settings
+        values = _momentum_of(settings.get("schedule"), int(settings.get("steps", 0)))
+        entry = OPTIMIZERS.get(settings.get("optimizer", ""))
+        if values is not None and entry is not None and momentum_target(entry.defaults) is not None:
+            lines.append((run, values[: len(run.traj.lr)], momentum_target(entry.defaults)))
+    if not lines:
+        return
+    twin = ax.twinx()
+    for run, values, _ in lines:
+        twin.plot(np.arange(len(values)), values, color=run.color, lw=1.2 * opts.line_scale, ls=(0, (4, 2)), zorder=2)
+    lo = min(float(v.min()) for _, v, _ in lines)
+    hi = max(float(v.max()) for _, v, _ in lines)
+    pad = 0.08 * (hi - lo) if hi > lo else 0.05
+    twin.set_ylim(lo - pad, hi + pad)
+    twin.yaxis.set_major_locator(MaxNLocator(nbins=2, steps=_ROUND_STEPS))
+    twin.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    # the panels reach the figure's right edge: the momentum scale is written inside the panel
+    size = float(np.atleast_1d(twin.yaxis.get_ticklabels()[0].get_fontsize() if twin.yaxis.get_ticklabels() else 10)[0])
+    twin.tick_params(axis="y", colors=opts.theme.muted, direction="in", pad=-2.6 * size, labelsize=0.85 * size)
+    names = {"β₁" if target == "betas" else "momentum" for *_, target in lines}
+    twin.text(
+        1.0,
+        1.0,
+        "- - " + " / ".join(sorted(names)),
+        transform=twin.transAxes,
+        ha="right",
+        va="bottom",
+        color=opts.theme.muted,
+        fontsize=0.85 * size,
+    )
+    for side in ("top", "left", "bottom", "right"):
+        twin.spines[side].set_visible(False)
 
 
 def _finish(ax: Axes, layout: Layout, opts: DrawSettings, i: int, count: int, steps: int, label: str) -> None:
