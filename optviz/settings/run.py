@@ -322,7 +322,9 @@ class RunSettings(Checked):
     )
     schedule: Any = setting(
         None,
-        "LR schedule, e.g. cosine, 'step(step_size=10, gamma=0.5)', 'warmup(steps=5)+cosine'.",
+        "LR schedule, e.g. cosine, 'step(step_size=10, gamma=0.5)', 'warmup(steps=5)+cosine', onecycle "
+        "(optviz list schedules). Like torch, onecycle and cyclic also set the momentum (Adam: beta1; "
+        "gd becomes heavy-ball) unless cycle_momentum=false.",
         _check_schedule,
     )
     clip_norm: Any = setting(
