@@ -8,15 +8,18 @@ Figures are taken from ``gallery/`` when they are current there, else from the d
 folder beside the output (``lecture.pptx`` -> ``lecture-figures/``), else rendered into it. A file
 is *current* when the README of its folder records, for it, the digest of what decides its bytes
 (:func:`optviz.gallery.source_digest`: the config's name and bytes, optviz's version, the library
-versions and the theme) and the file's own sha256, and both still match. The figure folder is kept
-so that the next deck only renders the lessons whose config changed.
+versions, the theme and the language) and the file's own sha256, and both still match. The figure
+folder is kept so that the next deck only renders the lessons whose config changed.
+
+In another language (``--lang zh``) the slide titles are the configs' ``lesson_zh``, the notes their
+``description_zh`` (English where a config gives none), the deck's own words are translated
+(:mod:`optviz.i18n`), the figures are drawn with ``--lang zh`` and reused from ``gallery/zh/``.
 
 python-pptx (``pip install 'optviz[deck]'``) is imported only to write the deck.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,30 +29,25 @@ from optviz.errors import ConfigError, OutputError, UnknownNameError
 from optviz.gallery import (
     Lesson,
     current,
+    language_folder,
     lesson_text,
     manifest_lines,
     read_manifest,
     source_digest,
     sweep_command,
 )
+from optviz.i18n import check_lang, tr
 from optviz.output import atomic_path, check_output
 from optviz.sweep import load
 from optviz.themes import THEMES
 
-__all__ = ["WORDS", "Deck", "Slide", "config_paths", "plan_deck", "record", "require_pptx", "write_deck"]
+__all__ = ["EAST_ASIAN_FONT", "Deck", "Slide", "config_paths", "plan_deck", "record", "require_pptx", "write_deck"]
 
 #: the first line of the README of a deck's figure folder: a folder without it is not replaced
 MARKER = "<!-- made by optviz deck, which rewrites the figures of this folder -->"
-#: every word the deck adds to the lessons' own (those come from :func:`optviz.gallery.lesson_text`):
-#: the one place a translation (``--lang``, issue 18) replaces them
-WORDS = {
-    "title": "Optimization, one lesson a slide",
-    "subtitle": "{count} figures from {configs}, drawn by optviz {version}",
-    "made_by": "Made by",
-    "theme_note": "with theme: {theme} under render: in the config",
-    "folder_heading": "# Figures of {deck}",
-    "folder_text": "Rendered by `optviz deck`, which reuses them while they are current and remakes the others.",
-}
+#: the font a slide's Chinese, Japanese or Korean characters ask for (PowerPoint's East Asian font,
+#: ``a:ea``): without one, LibreOffice may draw them in a Latin font, as boxes
+EAST_ASIAN_FONT = "Noto Sans CJK SC"
 #: 16:9 slides, in EMU (13.333 x 7.5 inches, PowerPoint's widescreen)
 SLIDE_WIDTH, SLIDE_HEIGHT = 12_192_000, 6_858_000
 _INCH = 914_400
@@ -87,6 +85,7 @@ class Deck:
     theme: str | None
     configs: tuple[Path, ...]
     slides: tuple[Slide, ...]
+    lang: str = "en"
 
     @property
     def to_render(self) -> list[Any]:
@@ -126,19 +125,26 @@ def plan_deck(
     theme: str | None = None,
     gallery: Path = Path("gallery"),
     top: Path | None = None,
+    lang: str = "en",
 ) -> Deck:
     """Check everything before anything runs: the output, the figure folder, every config; find
-    the current files in ``gallery`` and the figure folder.
+    the current files in ``gallery`` (its ``LANG/`` folder in another language than English) and
+    the figure folder.
 
     Args:
         theme: light or dark for every figure and slide; None keeps each config's own (and lets
             the gallery's files be reused).
         top: the folder the notes' commands run from (default: the current folder).
+        lang: the slides' language, and the figures' (``--lang``) unless English (the configs' own).
     """
     out = check_output(out, (".pptx",), "deck")
     _check_existing(out)
     if theme is not None and theme not in THEMES:
         raise UnknownNameError("theme", theme, list(THEMES))
+    lang = check_lang(lang)
+    drawn = None if lang == "en" else lang  # English keeps each config's own render: lang
+    overrides = {key: value for key, value in (("theme", theme), ("lang", drawn)) if value is not None}
+    gallery = language_folder(gallery, lang)
     folder = out.with_name(f"{out.stem}-figures")
     _check_folder(folder)
     top = Path.cwd() if top is None else top
@@ -146,29 +152,24 @@ def plan_deck(
     in_gallery, in_folder = read_manifest(gallery), read_manifest(folder)
     slides, owner = [], {}
     for path in paths:
-        plan = load(path, folder)
-        lesson, source = Lesson(path, plan), source_digest(path, theme)
+        plan = load(path, folder, render=overrides)
+        lesson, source = Lesson(path, plan), source_digest(path, theme, drawn)
         for figure in plan.figures:
             if figure.out in owner:
                 raise ConfigError(f"{path} and {owner[figure.out]} both write {figure.out.name!r}; rename one config")
             owner[figure.out] = path
-            if theme is not None:
-                figure = dataclasses.replace(figure, render={**figure.render, "theme": theme})
             shown = gallery / os.path.relpath(figure.out, folder)
-            if current(shown, gallery, source, in_gallery):
-                slide = Slide(
-                    lesson, figure, shown, source, "gallery", sweep_command(path, gallery, top, absolute_outside=True)
-                )
+            where = gallery if current(shown, gallery, source, in_gallery) else folder
+            command = sweep_command(path, where, top, absolute_outside=True, lang=drawn, theme=theme)
+            if where == gallery:
+                slide = Slide(lesson, figure, shown, source, "gallery", command)
             else:
                 reused = "folder" if current(figure.out, folder, source, in_folder) else None
-                command = sweep_command(path, folder, top, absolute_outside=True)
-                if theme is not None:
-                    command += f" ({WORDS['theme_note'].format(theme=theme)})"
                 slide = Slide(lesson, figure, figure.out, source, reused, command)
             slides.append(slide)
     if not slides:
         raise ConfigError("the configs make no figures; give lesson configs or their folder")
-    return Deck(out, folder, theme, tuple(paths), tuple(slides))
+    return Deck(out, folder, theme, tuple(paths), tuple(slides), lang)
 
 
 def record(deck: Deck, made: list[Path]) -> None:
@@ -177,7 +178,13 @@ def record(deck: Deck, made: list[Path]) -> None:
         return
     sources = {slide.figure.out: slide.source for slide in deck.slides}
     keep = [slide.figure.out for slide in deck.slides]
-    lines = [MARKER, WORDS["folder_heading"].format(deck=deck.out.name), "", WORDS["folder_text"], ""]
+    lines = [
+        MARKER,
+        tr("deck:folder heading", deck.lang, deck=deck.out.name),
+        "",
+        tr("deck:folder text", deck.lang),
+        "",
+    ]
     lines += manifest_lines(deck.folder, {out: sources[out] for out in made if out in sources}, keep)
     with atomic_path(deck.folder / "README.md") as tmp:
         tmp.write_text("\n".join(lines), encoding="utf-8")
@@ -212,25 +219,59 @@ def write_deck(deck: Deck, title: str | None = None) -> Path:
         for paragraph in shape.text_frame.paragraphs:
             for run in paragraph.runs:
                 run.font.size, run.font.color.rgb = Pt(size), colors["foreground"]
+                if any(_east_asian(char) for char in run.text):
+                    _set_east_asian_font(run)
 
     from optviz import __version__
 
     first = new_slide(0)
     wide = SLIDE_WIDTH - 2 * _MARGIN
-    put_text(first.shapes.title, title or WORDS["title"], 40, (_MARGIN, int(2.0 * _INCH), wide, int(1.6 * _INCH)))
+    words = title or tr("deck:title", deck.lang)
+    put_text(first.shapes.title, words, 40, (_MARGIN, int(2.0 * _INCH), wide, int(1.6 * _INCH)))
     names = ", ".join(dict.fromkeys(_shown(path.parent) for path in deck.configs))
-    subtitle = WORDS["subtitle"].format(count=len(deck.slides), configs=names, version=__version__)
+    subtitle = tr("deck:subtitle", deck.lang, count=len(deck.slides), configs=names, version=__version__)
     put_text(first.placeholders[1], subtitle, 20, (_MARGIN, int(3.8 * _INCH), wide, int(1.0 * _INCH)))
     for item in deck.slides:
         slide = new_slide(5)  # title only
-        words, description = lesson_text(item.lesson.plan)
+        words, description = lesson_text(item.lesson.plan, deck.lang)
         put_text(slide.shapes.title, words, 24, (_MARGIN, _TITLE_TOP, wide, _TITLE_HEIGHT))
         slide.shapes.add_picture(str(item.image), *_fit(item.image))
         notes = [description] if description else []
-        slide.notes_slide.notes_text_frame.text = "\n\n".join([*notes, f"{WORDS['made_by']}: {item.command}"])
+        frame = slide.notes_slide.notes_text_frame
+        frame.text = "\n\n".join([*notes, f"{tr('deck:made by', deck.lang)}: {item.command}"])
+        for run in (run for paragraph in frame.paragraphs for run in paragraph.runs):
+            if any(_east_asian(char) for char in run.text):
+                _set_east_asian_font(run)
     with atomic_path(deck.out) as tmp:
         prs.save(str(tmp))
     return deck.out
+
+
+def _east_asian(char: str) -> bool:
+    """A Chinese, Japanese or Korean character, or their punctuation (the wide ranges from U+2E80)."""
+    return "\u2e80" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7af" or "\uf900" <= char <= "\uffef"
+
+
+def _set_east_asian_font(run: Any) -> None:
+    """Name :data:`EAST_ASIAN_FONT` as the run's East Asian font (``<a:ea typeface=...>``)."""
+    props = run._r.get_or_add_rPr()
+    for old in props.findall("{http://schemas.openxmlformats.org/drawingml/2006/main}ea"):
+        props.remove(old)
+    ea = props.makeelement("{http://schemas.openxmlformats.org/drawingml/2006/main}ea", {"typeface": EAST_ASIAN_FONT})
+    # CT_TextCharacterProperties' order: ln, fills, effects, highlight, uLnTx..., latin, ea, cs, ...
+    latin = props.find("{http://schemas.openxmlformats.org/drawingml/2006/main}latin")
+    if latin is not None:
+        latin.addnext(ea)
+    else:
+        later = [
+            child
+            for child in props
+            if child.tag.rsplit("}", 1)[-1] in ("cs", "sym", "hlinkClick", "hlinkMouseOver", "rtl", "extLst")
+        ]
+        if later:
+            later[0].addprevious(ea)
+        else:
+            props.append(ea)
 
 
 def _fit(image: Path) -> tuple[int, int, int, int]:

@@ -3,6 +3,11 @@ picture, its one-line lesson and the exact command that made it.
 
 Lessons are the ``*.yaml`` files of a folder (``configs/``), in file-name order; a numeric prefix
 (``07-ravine-gd.yaml``) sets the order and may be left out when naming one (``--only ravine-gd``).
+
+In another language (``optviz gallery --lang zh``) the gallery is a folder of its own inside the
+English one (``gallery/zh/``): the pictures drawn with ``render: {lang: zh}`` and the configs'
+``title_zh``, the README in Chinese with the configs' ``lesson_zh``/``description_zh`` (English
+where a config gives none), and each command with ``--lang zh``, so that it makes the same bytes.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ __all__ = [
     "check_readme",
     "current",
     "file_digest",
+    "language_folder",
     "lesson_text",
     "manifest_lines",
     "plan_gallery",
@@ -77,9 +83,21 @@ class Lesson:
         return re.sub(r"^\d+[-_]", "", self.config.stem)
 
 
-def plan_gallery(configs: Path, out_dir: Path) -> list[Lesson]:
+def language_folder(out_dir: Path, lang: str = "en") -> Path:
+    """The folder of the gallery ``out_dir`` in ``lang``: itself for English, else ``out_dir/LANG``."""
+    return Path(out_dir) if lang == "en" else Path(out_dir) / lang
+
+
+def _render(lang: str) -> dict[str, str] | None:
+    """The ``render:`` keys a language puts over the configs' (``--lang``); none for English."""
+    return None if lang == "en" else {"lang": lang}
+
+
+def plan_gallery(configs: Path, out_dir: Path, lang: str = "en") -> list[Lesson]:
     """Load and check every config of ``configs`` (nothing runs if one is broken), writing into
-    ``out_dir``; two lessons may not write the same file."""
+    the gallery ``out_dir`` in ``lang`` (:func:`language_folder`); two lessons may not write the
+    same file."""
+    out_dir = language_folder(out_dir, lang)
     configs = Path(configs)
     if not configs.is_dir():
         raise ConfigError(f"no folder {str(configs)!r}; run from the optviz checkout or give --configs FOLDER")
@@ -89,9 +107,9 @@ def plan_gallery(configs: Path, out_dir: Path) -> list[Lesson]:
     check_readme(Path(out_dir) / "README.md")  # before anything is rendered
     lessons = []
     for path in paths:
-        plan = load(path, out_dir)
+        plan = load(path, out_dir, render=_render(lang))
         stamps = {figure.out: _stamp(figure.out) for figure in plan.figures}
-        lessons.append(Lesson(path, plan, source_digest(path), stamps))
+        lessons.append(Lesson(path, plan, source_digest(path, lang=_lang_key(lang)), stamps))
     owner: dict[Path, Path] = {}
     for lesson in lessons:
         for figure in lesson.plan.figures:
@@ -124,9 +142,10 @@ def total_size(lessons: list[Lesson]) -> int:
     return sum(out.stat().st_size for out in outs if out.exists())
 
 
-def write_readme(lessons: list[Lesson], out_dir: Path) -> Path:
-    """Write ``out_dir/README.md``: a contents list, then per lesson its one-line lesson, its
-    description, its pictures and the command that makes them.
+def write_readme(lessons: list[Lesson], out_dir: Path, lang: str = "en") -> Path:
+    """Write the README.md of the gallery ``out_dir`` in ``lang`` (:func:`language_folder`): a
+    contents list, then per lesson its one-line lesson, its description, its pictures and the
+    command that makes them, all in ``lang`` (the lessons' words in English where a config gives none).
 
     Every path in it is relative: links to the README's own folder, commands to the folder that
     holds the gallery (the checkout's top folder for ``gallery/``). So the README depends only on
@@ -135,20 +154,22 @@ def write_readme(lessons: list[Lesson], out_dir: Path) -> Path:
 
     Its first line is :data:`MARKER`; a README without it is not replaced (:func:`check_readme`).
     """
-    out_dir = Path(out_dir)
+    from optviz.i18n import tr
+
     top = Path(os.path.abspath(out_dir)).parent
+    gallery, out_dir = Path(out_dir), language_folder(out_dir, lang)
     configs = lessons[0].config.parent
-    lines = [
-        MARKER,
-        "# optviz gallery",
-        "",
-        "The lessons of the deep-learning optimization chapter, one config each in "
-        f"[`{_link(configs, top)}/`]({_link(configs, out_dir)}). Every picture was made by the "
-        f"command under it, run from the folder that holds `{_link(out_dir, top)}/`; "
-        "`optviz gallery` remakes them all.",
-        "",
-    ]
-    texts = [lesson_text(lesson.plan) for lesson in lessons]
+    again = "optviz gallery" + ("" if lang == "en" else f" --lang {lang}")
+    intro = tr(
+        "gallery:intro",
+        lang,
+        configs=_link(configs, top),
+        link=_link(configs, out_dir),
+        gallery=_link(gallery, top),
+        command=again,
+    )
+    lines = [MARKER, tr("gallery:heading", lang), "", intro, ""]
+    texts = [lesson_text(lesson.plan, lang) for lesson in lessons]
     lines += [
         f"{i}. [{text[0]}](#{_anchor(lesson.name)})"
         for i, (lesson, text) in enumerate(zip(lessons, texts, strict=True), 1)
@@ -162,8 +183,9 @@ def write_readme(lessons: list[Lesson], out_dir: Path) -> Path:
             if figure.out.exists():
                 lines += [f"![{lesson.name}: {figure.out.name}]({_link(figure.out, out_dir)})", ""]
             else:
-                lines += [f"*{figure.out.name} is not rendered yet: `optviz gallery --only {lesson.name}`*", ""]
-        lines += ["```bash", sweep_command(lesson.config, out_dir, top), "```", ""]
+                command = f"{again} --only {lesson.name}"
+                lines += [f"*{tr('gallery:not rendered', lang, name=figure.out.name, command=command)}*", ""]
+        lines += ["```bash", sweep_command(lesson.config, out_dir, top, lang=_lang_key(lang)), "```", ""]
     made = {
         figure.out: lesson.source
         for lesson in lessons
@@ -179,15 +201,30 @@ def write_readme(lessons: list[Lesson], out_dir: Path) -> Path:
     return path
 
 
-def lesson_text(plan: Plan) -> tuple[str, str | None]:
-    """A lesson's words, (one-line lesson, description): the one place the README, the deck and
-    its slides read them from, so that a translation (``lesson_zh``, issue 18) is picked here."""
-    return plan.lesson, plan.description
+def lesson_text(plan: Plan, lang: str = "en") -> tuple[str, str | None]:
+    """A lesson's words in ``lang``, (one-line lesson, description): the one place the README, the
+    deck and its slides read them from (``lesson_zh``, ``description_zh``; English where missing)."""
+    texts = plan.texts(lang)
+    return texts["lesson"] or "", texts["description"]
 
 
-def sweep_command(config: Path, out_dir: Path, top: Path, *, absolute_outside: bool = False) -> str:
+def _lang_key(lang: str | None) -> str | None:
+    """A language that replaces the configs' own, as commands and digests name it (None: English)."""
+    return None if lang in (None, "en") else lang
+
+
+def sweep_command(
+    config: Path,
+    out_dir: Path,
+    top: Path,
+    *,
+    absolute_outside: bool = False,
+    lang: str | None = None,
+    theme: str | None = None,
+) -> str:
     """The command that makes a lesson's files in ``out_dir``, run from the folder ``top``; with
-    ``absolute_outside``, a path outside ``top`` is written absolute instead of as ``../../x``."""
+    ``absolute_outside``, a path outside ``top`` is written absolute instead of as ``../../x``;
+    ``lang`` and ``theme`` (None: the config's own) become ``--lang`` and ``--theme``."""
 
     def place(target: Path) -> str:
         relative = _link(target, top)
@@ -195,13 +232,14 @@ def sweep_command(config: Path, out_dir: Path, top: Path, *, absolute_outside: b
             return Path(os.path.abspath(target)).as_posix()
         return relative
 
-    return f"optviz sweep {place(config)} --out-dir {place(out_dir)}"
+    options = "".join(f" --{name} {value}" for name, value in (("lang", lang), ("theme", theme)) if value)
+    return f"optviz sweep {place(config)} --out-dir {place(out_dir)}{options}"
 
 
-def source_digest(config: Path, theme: str | None = None) -> str:
+def source_digest(config: Path, theme: str | None = None, lang: str | None = None) -> str:
     """sha256 of what decides a lesson's files: the config's name and bytes, optviz's version, the
-    library versions (:func:`~optviz.render.reproducible.library_versions`) and a theme that
-    replaces the config's (None: the config's own)."""
+    library versions (:func:`~optviz.render.reproducible.library_versions`), and a theme and a
+    language that replace the config's (None: the config's own)."""
     from optviz import __version__
     from optviz.render.reproducible import library_versions
 
@@ -210,6 +248,8 @@ def source_digest(config: Path, theme: str | None = None) -> str:
     except OSError as exc:
         raise ConfigError(f"{config}: cannot read it: {exc.strerror or exc}") from None
     what = {"config": Path(config).name, "optviz": __version__, "libraries": library_versions(), "theme": theme or ""}
+    if lang is not None:  # (not in English digests, which were made before languages)
+        what["lang"] = lang
     digest = hashlib.sha256(json.dumps(what, sort_keys=True).encode())
     digest.update(data)
     return digest.hexdigest()

@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 
 from optviz.cli.app import app, console, err_console, fmt, plain, user_errors
+from optviz.i18n import tr
 
-__all__ = ["gallery_command", "sweep_command"]
+__all__ = ["gallery_command", "render_overrides", "sweep_command"]
 
 
 @app.command("sweep")
@@ -26,6 +27,11 @@ def sweep_command(
         bool,
         typer.Option("--allow-outside", help="Let out: write outside the output folder (../, absolute paths, ~)."),
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="en or zh: the pictures' and tables' words, over render: lang (and title_zh)."),
+    ] = None,
+    theme: Annotated[str | None, typer.Option("--theme", help="light or dark, over render: theme.")] = None,
 ) -> None:
     """Render a YAML sweep of functions × optimizers × learning rates.
 
@@ -36,20 +42,48 @@ def sweep_command(
       optviz sweep configs/07-ravine-gd.yaml
       optviz sweep configs/09-momentum.yaml --jobs 2 --out-dir slides
       optviz sweep my-lecture.yaml --dry-run
+      optviz sweep configs/09-momentum.yaml --lang zh --theme dark --out-dir slides
     """
     with user_errors():
         from optviz.sweep import load
 
-        _check_jobs(jobs)
-        plan = load(config, out_dir, allow_outside=allow_outside)
+        overrides = render_overrides(lang, theme)
+        _check_jobs(jobs, overrides.get("lang", "en"))
+        plan = load(config, out_dir, allow_outside=allow_outside, render=overrides)
+        words = _table_lang(lang, plan.figures)
         if dry_run:
-            console.print(_plan_table(plan.figures))
+            console.print(_plan_table(plan.figures, words))
             return
-        outcome = _execute(plan.figures, jobs)
-    _report(outcome, len(plan.figures))
+        outcome = _execute(plan.figures, jobs, words)
+    _report(outcome, len(plan.figures), words)
 
 
-def _check_jobs(jobs: int) -> None:
+def render_overrides(lang: str | None, theme: str | None) -> dict[str, str]:
+    """``--lang`` and ``--theme`` as ``render:`` keys over a config's, checked (one-line errors)."""
+    from optviz.errors import UnknownNameError
+    from optviz.i18n import check_lang
+    from optviz.themes import THEMES
+
+    overrides = {}
+    if lang is not None:
+        overrides["lang"] = check_lang(lang)
+    if theme is not None:
+        if theme not in THEMES:
+            raise UnknownNameError("theme", theme, list(THEMES))
+        overrides["theme"] = theme
+    return overrides
+
+
+def _table_lang(lang: str | None, figures: Any) -> str:
+    """The tables' language: ``--lang``, else the first figure's ``render: lang``, else English."""
+    from optviz.i18n import check_lang
+
+    if lang is not None:
+        return check_lang(lang)
+    return check_lang(figures[0].render.get("lang")) if figures else "en"
+
+
+def _check_jobs(jobs: int, lang: str = "en") -> None:
     from optviz.errors import HyperparameterError
 
     if jobs < 1:
@@ -57,13 +91,11 @@ def _check_jobs(jobs: int) -> None:
     from optviz.sweep import cpu_count
 
     if jobs > cpu_count():  # optviz.sweep.execute runs at most one process per CPU
-        err_console.print(
-            f"note: --jobs {jobs} is more than the {cpu_count()} CPUs here; rendering {cpu_count()} at a time",
-            highlight=False,
-        )
+        note = "note: --jobs {jobs} is more than the {cpus} CPUs here; rendering {cpus} at a time"
+        err_console.print(plain(tr(note, lang, jobs=jobs, cpus=cpu_count())), highlight=False)
 
 
-def _execute(figures: Any, jobs: int) -> Any:
+def _execute(figures: Any, jobs: int, lang: str = "en") -> Any:
     """Render with a progress bar on stderr (redrawn per finished file: no refresh thread, so the
     worker processes are never forked while another thread holds a lock)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -72,7 +104,7 @@ def _execute(figures: Any, jobs: int) -> Any:
 
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=err_console, transient=True, auto_refresh=False) as progress:
-        task = progress.add_task("rendering", total=len(figures))
+        task = progress.add_task(tr("rendering", lang), total=len(figures))
 
         def advance(result: Any) -> None:
             progress.advance(task)
@@ -81,12 +113,13 @@ def _execute(figures: Any, jobs: int) -> Any:
         return execute(figures, jobs, on_result=advance)
 
 
-def _plan_table(figures: Any) -> Table:
-    table = Table(title=f"dry run: {len(figures)} file{'s' * (len(figures) != 1)} would be made", title_justify="left")
-    table.add_column("output", overflow="fold")
-    table.add_column("function")
-    table.add_column("runs", overflow="fold")
-    table.add_column("steps", justify="right")
+def _plan_table(figures: Any, lang: str = "en") -> Table:
+    title = "dry run: {n} files would be made" if len(figures) != 1 else "dry run: {n} file would be made"
+    table = Table(title=tr(title, lang, n=len(figures)), title_justify="left")
+    table.add_column(tr("col:output", lang), overflow="fold")
+    table.add_column(tr("col:function", lang))
+    table.add_column(tr("col:runs", lang), overflow="fold")
+    table.add_column(tr("col:steps", lang), justify="right")
     for figure in figures:
         steps = sorted({run.steps for run in figure.runs})
         table.add_row(
@@ -98,37 +131,43 @@ def _plan_table(figures: Any) -> Table:
     return table
 
 
-def _report(outcome: Any, total: int) -> None:
+def _report(outcome: Any, total: int, lang: str = "en") -> None:
     """The summary table, the failures, and the exit code: 130 interrupted, 1 failures, else 0."""
-    table = Table(title=f"{len(outcome.results)} of {total} file{'s' * (total != 1)}", title_justify="left")
-    table.add_column("output", overflow="fold")
-    table.add_column("run", overflow="fold")
-    table.add_column("final loss", justify="right")
-    table.add_column("diverged", justify="right")
+    title = "{n} of {total} files" if total != 1 else "{n} of {total} file"
+    table = Table(title=tr(title, lang, n=len(outcome.results), total=total), title_justify="left")
+    table.add_column(tr("col:output", lang), overflow="fold")
+    table.add_column(tr("col:run", lang), overflow="fold")
+    table.add_column(tr("col:final loss", lang), justify="right")
+    table.add_column(tr("col:diverged", lang), justify="right")
     for result in outcome.results:
         if not result.ok:
-            table.add_row(plain(result.out), "[red]failed[/]", "—", "—")
+            table.add_row(plain(result.out), f"[red]{tr('failed', lang)}[/]", "—", "—")
         for i, (label, loss, at) in enumerate(result.rows):
             table.add_row(
                 plain(result.out) if i == 0 else "",
                 plain(label),
                 fmt(loss),
-                "—" if at is None else f"[red]step {at}[/]",
+                "—" if at is None else f"[red]{tr('step {k}', lang, k=at)}[/]",
             )
     console.print(table)
     for result in outcome.failures:
         err_console.print(
-            "[bold red]failed:[/]", plain(f"{result.out}: {result.error}"), highlight=False, soft_wrap=True
+            f"[bold red]{tr('failed:', lang)}[/]",
+            plain(f"{result.out}: {result.error}"),
+            highlight=False,
+            soft_wrap=True,
         )
     if outcome.interrupted:
+        kept = len(outcome.results) - len(outcome.failures)
         err_console.print(
-            f"[yellow]interrupted:[/] kept the {len(outcome.results) - len(outcome.failures)} finished file(s); "
-            "no partial file was left",
+            f"[yellow]{tr('interrupted:', lang)}[/]",
+            tr("kept the {n} finished file(s); no partial file was left", lang, n=kept),
             highlight=False,
         )
         raise typer.Exit(code=130)
     if outcome.failures:
-        err_console.print(f"[bold red]{len(outcome.failures)} of {total} failed[/]", highlight=False)
+        failed = tr("{n} of {total} failed", lang, n=len(outcome.failures), total=total)
+        err_console.print(f"[bold red]{failed}[/]", highlight=False)
         raise typer.Exit(code=1)
 
 
@@ -140,6 +179,9 @@ def gallery_command(
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Files rendered in parallel (processes).")] = 1,
     configs: Annotated[Path, typer.Option("--configs", help="Folder of lesson configs.")] = Path("configs"),
     out: Annotated[Path, typer.Option("--out", help="Gallery folder; rewrites its optviz README.")] = Path("gallery"),
+    lang: Annotated[
+        str, typer.Option("--lang", help="en, or zh for the Chinese gallery in OUT/zh (pictures, README, tables).")
+    ] = "en",
 ) -> None:
     """Render the lesson configs into the gallery folder and write its README.md.
 
@@ -150,16 +192,20 @@ def gallery_command(
       optviz gallery --jobs 2
       optviz gallery --only momentum --only adagrad
       optviz gallery --configs my-lessons --out slides
+      optviz gallery --lang zh --jobs 2
     """
     with user_errors():
         from optviz.gallery import plan_gallery, select, total_size, write_readme
+        from optviz.i18n import check_lang
 
-        _check_jobs(jobs)
-        lessons = plan_gallery(configs, out)
+        lang = check_lang(lang)
+        _check_jobs(jobs, lang)
+        lessons = plan_gallery(configs, out, lang)
         chosen = select(lessons, only)
         figures = [figure for lesson in chosen for figure in lesson.plan.figures]
-        outcome = _execute(figures, jobs)
+        outcome = _execute(figures, jobs, lang)
         if not outcome.interrupted:
-            readme = write_readme(lessons, out)
-            console.print("wrote", plain(readme), f"({total_size(lessons) / 1e6:.1f} MB of pictures)")
-    _report(outcome, len(figures))
+            readme = write_readme(lessons, out, lang)
+            size = f"{total_size(lessons) / 1e6:.1f}"
+            console.print(tr("wrote", lang), plain(readme), tr("({size} MB of pictures)", lang, size=size))
+    _report(outcome, len(figures), lang)

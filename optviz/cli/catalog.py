@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from optviz.cli.app import app, console, plain, slug, user_errors, visible
+from optviz.i18n import tr
 
 __all__ = ["list_command", "show_command"]
 
@@ -27,6 +28,7 @@ class ListWhat(str, Enum):
 @app.command("list")
 def list_command(
     what: Annotated[str, typer.Argument(help="functions, optimizers or schedules.", metavar="WHAT")] = "functions",
+    lang: Annotated[str, typer.Option("--lang", help="en or zh: the table's title and headers.")] = "en",
 ) -> None:
     """List the built-in functions, optimizers or schedules.
 
@@ -35,9 +37,13 @@ def list_command(
       optviz list functions
       optviz list optimizers
       optviz list schedules
+      optviz list optimizers --lang zh
     """
     with user_errors():
-        console.print(_list_table(_what(what)))
+        from optviz.i18n import check_lang
+
+        lang = check_lang(lang)
+        console.print(_list_table(_what(what), lang))
 
 
 def _what(text: str) -> ListWhat:
@@ -162,7 +168,7 @@ def _plain_labels(fn: Any) -> list[str]:
     return [label.replace("_", "") for label in fn.labels]
 
 
-def _functions_table() -> Table:
+def _functions_table(lang: str = "en") -> Table:
     """Each function's name, its formula as plain text and what it shows; its parameters (with
     their defaults) under the name. Fits 80 columns: formulas wrap between terms, names never."""
     from rich import box
@@ -170,7 +176,7 @@ def _functions_table() -> Table:
     from optviz.functions import defaults, get, names
 
     table = Table(
-        title="functions: 'ravine(angle=30)' sets a parameter; optviz show NAME tells more",
+        title=tr("list:functions", lang),
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -178,10 +184,10 @@ def _functions_table() -> Table:
     )
     # the longest name sets the column's width; the parameters wrap under the name
     longest = max(map(len, names()))
-    table.add_column("name", min_width=longest, max_width=longest)
+    table.add_column(tr("col:name", lang), min_width=longest, max_width=longest)
     # shared 3:2, so that at 80 columns every term of a formula fits on a line of its own
-    table.add_column("formula", ratio=3)
-    table.add_column("what it shows", ratio=2)
+    table.add_column(tr("col:formula", lang), ratio=3)
+    table.add_column(tr("col:what it shows", lang), ratio=2)
     for name in names():
         fn = get(name)
         cell = plain(name, style="bold")
@@ -192,18 +198,17 @@ def _functions_table() -> Table:
     return table
 
 
-def _list_table(what: ListWhat) -> Table:
+def _list_table(what: ListWhat, lang: str = "en") -> Table:
     if what is ListWhat.functions:
-        return _functions_table()
+        return _functions_table(lang)
     if what is ListWhat.optimizers:
         from optviz.optim.registry import OPTIMIZERS
 
-        table = Table(
-            title="optimizers (hyperparameters as in torch.optim: 'adam(lr=0.1, amsgrad=true)')", title_justify="left"
-        )
-        table.add_column("name", no_wrap=True)
-        for column in ("torch.optim", "default lr", "options (defaults)", "what it does"):
-            table.add_column(column)
+        table = Table(title=tr("list:optimizers", lang), title_justify="left")
+        table.add_column(tr("col:name", lang), no_wrap=True)
+        table.add_column("torch.optim")  # a name, the same in every language
+        for column in ("col:default lr", "col:options (defaults)", "col:what it does"):
+            table.add_column(tr(column, lang))
         for entry in OPTIMIZERS.values():
             options = ", ".join(f"{k}={v}" for k, v in entry.defaults.items() if k != "lr")
             table.add_row(
@@ -217,12 +222,12 @@ def _list_table(what: ListWhat) -> Table:
     from optviz.schedules import SCHEDULES
 
     table = Table(
-        title="schedules (update k uses the lr torch's scheduler gives after k steps; chain: warmup(steps=5)+cosine)",
+        title=tr("list:schedules", lang),
         title_justify="left",
     )
-    table.add_column("name", no_wrap=True)
-    for column in ("parameters (defaults); example", "what it does"):
-        table.add_column(column, overflow="fold")  # CosineAnnealingWarmRestarts is wider than the column
+    table.add_column(tr("col:name", lang), no_wrap=True)
+    for column in ("col:parameters (defaults); example", "col:what it does"):
+        table.add_column(tr(column, lang), overflow="fold")  # CosineAnnealingWarmRestarts is wider than the column
     for name, entry in SCHEDULES.items():
         params = plain(", ".join(_schedule_param(name, k, v) for k, v in entry.params.items()) or "none")
         params.append("\n" + visible(entry.example), style="dim")

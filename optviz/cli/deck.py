@@ -9,6 +9,7 @@ import typer
 
 from optviz.cli.app import app, console, err_console, plain, user_errors
 from optviz.cli.batch import _check_jobs, _execute
+from optviz.i18n import tr
 
 __all__ = ["deck_command"]
 
@@ -30,6 +31,12 @@ def deck_command(
         Path, typer.Option("--gallery", help="Folder whose current figures are reused instead of rendered.")
     ] = Path("gallery"),
     title: Annotated[str | None, typer.Option("--title", help="The title slide's title.")] = None,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang", help="en or zh: slide titles (lesson_zh), notes, figures (from GALLERY/zh) and messages."
+        ),
+    ] = "en",
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Figures rendered in parallel (processes).")] = 1,
 ) -> None:
     """Build a 16:9 PowerPoint deck: a title slide, then one slide per figure in the configs' order.
@@ -41,34 +48,45 @@ def deck_command(
       optviz deck --out lecture.pptx
       optviz deck configs/ --out lecture.pptx --theme dark --jobs 2
       optviz deck configs/07-ravine-gd.yaml configs/09-momentum.yaml --out momentum.pptx
+      optviz deck --lang zh --out lecture-zh.pptx
     """
     with user_errors():
         from optviz.deck import plan_deck, record, require_pptx, write_deck
+        from optviz.gallery import language_folder
+        from optviz.i18n import check_lang
 
         require_pptx()  # before anything is rendered
-        _check_jobs(jobs)
-        deck = plan_deck(configs or [Path("configs")], out, theme=theme, gallery=gallery)
+        lang = check_lang(lang)
+        _check_jobs(jobs, lang)
+        deck = plan_deck(configs or [Path("configs")], out, theme=theme, gallery=gallery, lang=lang)
         figures = deck.to_render
-        outcome = _execute(figures, jobs) if figures else None
+        outcome = _execute(figures, jobs, lang) if figures else None
         made = [result.out for result in outcome.results if result.ok] if outcome else []
         record(deck, made)
         if outcome is not None and (outcome.failures or outcome.interrupted):
             for result in outcome.failures:
-                err_console.print("[bold red]failed:[/]", plain(f"{result.out}: {result.error}"), highlight=False)
-            what = "interrupted" if outcome.interrupted else f"{len(outcome.failures)} of {len(figures)} failed"
+                failed = tr("failed:", lang)
+                err_console.print(f"[bold red]{failed}[/]", plain(f"{result.out}: {result.error}"), highlight=False)
+            failed = tr("{n} of {total} failed", lang, n=len(outcome.failures), total=len(figures))
+            what = tr("interrupted", lang) if outcome.interrupted else failed
             err_console.print(
-                f"[bold red]{what}:[/] the deck was not written; finished figures were kept", highlight=False
+                f"[bold red]{what}:[/]",
+                tr("the deck was not written; finished figures were kept", lang),
+                highlight=False,
             )
             raise typer.Exit(code=130 if outcome.interrupted else 1)
         path = write_deck(deck, title)
     reused = sum(slide.reused == "gallery" for slide in deck.slides)
     kept = len(deck.slides) - len(made) - reused
-    console.print(
-        "wrote",
-        plain(path),
-        f"({len(deck.slides) + 1} slides): {len(made)} figures rendered and {kept} kept in",
-        plain(f"{deck.folder},"),
-        f"{reused} reused from",
-        plain(gallery),
-        highlight=False,
+    done = tr(
+        "deck:wrote",
+        lang,
+        path=path,
+        slides=len(deck.slides) + 1,
+        made=len(made),
+        kept=kept,
+        folder=deck.folder,
+        reused=reused,
+        gallery=language_folder(gallery, lang),
     )
+    console.print(plain(done), highlight=False)

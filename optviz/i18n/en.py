@@ -115,4 +115,72 @@ WORDS: dict[str, str] = {
     ),
     "warning:": "warning:",
     "wrote": "wrote",
+    # sweep, gallery and deck in the terminal (optviz/cli/batch.py, optviz/cli/deck.py)
+    "rendering": "rendering",
+    "dry run: {n} files would be made": "dry run: {n} files would be made",
+    "dry run: {n} file would be made": "dry run: {n} file would be made",
+    "{n} of {total} files": "{n} of {total} files",
+    "{n} of {total} file": "{n} of {total} file",
+    "col:output": "output",
+    "col:function": "function",
+    "col:runs": "runs",
+    "col:run": "run",
+    "col:final loss": "final loss",
+    "failed": "failed",
+    "failed:": "failed:",
+    "interrupted:": "interrupted:",
+    "kept the {n} finished file(s); no partial file was left": (
+        "kept the {n} finished file(s); no partial file was left"
+    ),
+    "{n} of {total} failed": "{n} of {total} failed",
+    "note: --jobs {jobs} is more than the {cpus} CPUs here; rendering {cpus} at a time": (
+        "note: --jobs {jobs} is more than the {cpus} CPUs here; rendering {cpus} at a time"
+    ),
+    "({size} MB of pictures)": "({size} MB of pictures)",
+    "interrupted": "interrupted",
+    "the deck was not written; finished figures were kept": "the deck was not written; finished figures were kept",
+    "deck:wrote": (
+        "wrote {path} ({slides} slides): {made} figures rendered and {kept} kept in {folder}, "
+        "{reused} reused from {gallery}"
+    ),
+    # the gallery's README (optviz/gallery.py)
+    "gallery:heading": "# optviz gallery",
+    "gallery:intro": (
+        "The lessons of the deep-learning optimization chapter, one config each in [`{configs}/`]({link}). "
+        "Every picture was made by the command under it, run from the folder that holds `{gallery}/`; "
+        "`{command}` remakes them all."
+    ),
+    "gallery:not rendered": "{name} is not rendered yet: `{command}`",
+    # the deck's slides and its figure folder (optviz/deck.py)
+    "deck:title": "Optimization, one lesson a slide",
+    "deck:subtitle": "{count} figures from {configs}, drawn by optviz {version}",
+    "deck:made by": "Made by",
+    "deck:folder heading": "# Figures of {deck}",
+    "deck:folder text": "Rendered by `optviz deck`, which reuses them while they are current and remakes the others.",
+    # optviz list (optviz/cli/catalog.py)
+    "list:functions": "functions: 'ravine(angle=30)' sets a parameter; optviz show NAME tells more",
+    "list:optimizers": "optimizers (hyperparameters as in torch.optim: 'adam(lr=0.1, amsgrad=true)')",
+    "list:schedules": "schedules (update k uses the lr torch's scheduler gives after k steps; chain: warmup(steps=5)+cosine)",
+    "col:name": "name",
+    "col:formula": "formula",
+    "col:what it shows": "what it shows",
+    "col:default lr": "default lr",
+    "col:options (defaults)": "options (defaults)",
+    "col:what it does": "what it does",
+    "col:parameters (defaults); example": "parameters (defaults); example",
+    # the views' summary lines (optviz/views/summary.py)
+    "{rule}: {n} of {total} cells diverged": "{rule}: {n} of {total} cells diverged",
+    "fastest {rule}: lr {lr}, rate": "fastest {rule}: lr {lr}, rate",
+    "fastest {rule}: lr {lr}, momentum {beta}, rate": "fastest {rule}: lr {lr}, momentum {beta}, rate",
+    "2/L, plain GD's largest stable lr (curvatures {hs})": "2/L, plain GD's largest stable lr (curvatures {hs})",
+    "{mark}: {regime}, rate": "{mark}: {regime}, rate",
+    "{label}: {reached}% reached a minimum, {diverged}% diverged; median steps": (
+        "{label}: {reached}% reached a minimum, {diverged}% diverged; median steps"
+    ),
+    "steps to {measure} ≤ {to}": "steps to {measure} ≤ {to}",
+    "final {measure}": "final {measure}",
+    "{label}: no lr converged": "{label}: no lr converged",
+    "{label}: best lr {lr}; {what}": "{label}: best lr {lr}; {what}",
+    "{label}: best lr {lr}, stable up to {hi}; {what}": "{label}: best lr {lr}, stable up to {hi}; {what}",
+    "{label}: best lr {lr}, stable {lo}..{hi}; {what}": "{label}: best lr {lr}, stable {lo}..{hi}; {what}",
 }

@@ -110,4 +110,69 @@ WORDS: dict[str, str] = {
     "diverged at step {k}; try a smaller --lr or --clip-norm": "在第 {k} 步发散；试试更小的 --lr 或 --clip-norm",
     "warning:": "警告:",
     "wrote": "已写入",
+    # sweep, gallery and deck in the terminal (optviz/cli/batch.py, optviz/cli/deck.py)
+    "rendering": "渲染中",
+    "dry run: {n} files would be made": "试运行：将生成 {n} 个文件",
+    "dry run: {n} file would be made": "试运行：将生成 {n} 个文件",
+    "{n} of {total} files": "{n} / {total} 个文件",
+    "{n} of {total} file": "{n} / {total} 个文件",
+    "col:output": "输出",
+    "col:function": "函数",
+    "col:runs": "运行",
+    "col:run": "运行",
+    "col:final loss": "最终损失",
+    "failed": "失败",
+    "failed:": "失败:",
+    "interrupted:": "已中断:",
+    "kept the {n} finished file(s); no partial file was left": "保留了已完成的 {n} 个文件；没有留下不完整的文件",
+    "{n} of {total} failed": "{total} 个中有 {n} 个失败",
+    "note: --jobs {jobs} is more than the {cpus} CPUs here; rendering {cpus} at a time": (
+        "注意：--jobs {jobs} 多于本机的 {cpus} 个 CPU；每次渲染 {cpus} 个"
+    ),
+    "({size} MB of pictures)": "(图片共 {size} MB)",
+    "interrupted": "已中断",
+    "the deck was not written; finished figures were kept": "未写入演示文稿；已完成的图保留",
+    "deck:wrote": (
+        "已写入 {path} (共 {slides} 张幻灯片)：渲染了 {made} 张图，{kept} 张保留在 {folder}，{reused} 张取自 {gallery}"
+    ),
+    # the gallery's README (optviz/gallery.py)
+    "gallery:heading": "# optviz 图库",
+    "gallery:intro": (
+        "深度学习优化一章的各课，每课一个配置，见 [`{configs}/`]({link})。"
+        "每张图都由其下方的命令生成，命令在包含 `{gallery}/` 的文件夹中运行；"
+        "`{command}` 会重新生成全部图片。"
+    ),
+    "gallery:not rendered": "{name} 尚未渲染：`{command}`",
+    # the deck's slides and its figure folder (optviz/deck.py)
+    "deck:title": "优化算法，每页一课",
+    "deck:subtitle": "{count} 张图，来自 {configs}，由 optviz {version} 绘制",
+    "deck:made by": "生成命令",
+    "deck:folder heading": "# {deck} 的图",
+    "deck:folder text": "由 `optviz deck` 渲染；图仍为最新时直接复用，其余重新生成。",
+    # optviz list (optviz/cli/catalog.py)
+    "list:functions": "函数：'ravine(angle=30)' 设置参数；optviz show NAME 显示详情",
+    "list:optimizers": "优化器 (超参数与 torch.optim 相同：'adam(lr=0.1, amsgrad=true)')",
+    "list:schedules": "学习率调度 (第 k 次更新使用 torch 调度器在 k 步后给出的学习率；组合：warmup(steps=5)+cosine)",
+    "col:name": "名称",
+    "col:formula": "公式",
+    "col:what it shows": "演示内容",
+    "col:default lr": "默认学习率",
+    "col:options (defaults)": "选项 (默认值)",
+    "col:what it does": "作用",
+    "col:parameters (defaults); example": "参数 (默认值)；示例",
+    # the views' summary lines (optviz/views/summary.py)
+    "{rule}: {n} of {total} cells diverged": "{rule}：{total} 个格点中有 {n} 个发散",
+    "fastest {rule}: lr {lr}, rate": "最快的 {rule}：学习率 {lr}，收敛率",
+    "fastest {rule}: lr {lr}, momentum {beta}, rate": "最快的 {rule}：学习率 {lr}，动量 {beta}，收敛率",
+    "2/L, plain GD's largest stable lr (curvatures {hs})": "2/L，普通梯度下降的最大稳定学习率 (曲率 {hs})",
+    "{mark}: {regime}, rate": "{mark}：{regime}，收敛率",
+    "{label}: {reached}% reached a minimum, {diverged}% diverged; median steps": (
+        "{label}：{reached}% 到达最小值，{diverged}% 发散；步数中位数"
+    ),
+    "steps to {measure} ≤ {to}": "{measure} ≤ {to} 所需步数",
+    "final {measure}": "最终{measure}",
+    "{label}: no lr converged": "{label}：没有收敛的学习率",
+    "{label}: best lr {lr}; {what}": "{label}：最佳学习率 {lr}；{what}",
+    "{label}: best lr {lr}, stable up to {hi}; {what}": "{label}：最佳学习率 {lr}，最高 {hi} 时稳定；{what}",
+    "{label}: best lr {lr}, stable {lo}..{hi}; {what}": "{label}：最佳学习率 {lr}，{lo}..{hi} 稳定；{what}",
 }

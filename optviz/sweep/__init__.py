@@ -53,10 +53,11 @@ import os
 import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
-from optviz.errors import ConfigError
+from optviz.errors import ConfigError, OptvizError
 from optviz.sweep import runner, views
 from optviz.sweep.expand import Expander
 from optviz.sweep.plan import Figure, Plan, Run
@@ -83,7 +84,13 @@ __all__ = [
 MAX_CONFIG_BYTES = 1_000_000
 
 
-def load(path: str | os.PathLike, out_dir: str | os.PathLike | None = None, *, allow_outside: bool = False) -> Plan:
+def load(
+    path: str | os.PathLike,
+    out_dir: str | os.PathLike | None = None,
+    *,
+    allow_outside: bool = False,
+    render: dict[str, Any] | None = None,
+) -> Plan:
     """Read and check a sweep config file.
 
     Args:
@@ -91,6 +98,7 @@ def load(path: str | os.PathLike, out_dir: str | os.PathLike | None = None, *, a
             :data:`MAX_CONFIG_BYTES` are read, whatever the file claims its size is.
         out_dir: folder that relative output paths start from (default: the config's folder).
         allow_outside: let ``out`` write outside that folder (``../x.png``, ``/tmp/x.png``, ``~/x.png``).
+        render: ``render:`` keys that replace the config's (``optviz sweep --lang zh --theme dark``).
 
     Returns:
         The :class:`Plan`; nothing has been run, written or created.
@@ -103,7 +111,7 @@ def load(path: str | os.PathLike, out_dir: str | os.PathLike | None = None, *, a
     source = str(path)
     text = _read_config(path, source)
     base = Path(out_dir) if out_dir is not None else path.parent
-    return loads(text, source=source, base_dir=base, name=path.stem, allow_outside=allow_outside)
+    return loads(text, source=source, base_dir=base, name=path.stem, allow_outside=allow_outside, render=render)
 
 
 def _read_config(path: Path, source: str) -> str:
@@ -149,6 +157,7 @@ def loads(
     base_dir: str | os.PathLike = ".",
     name: str = "config",
     allow_outside: bool = False,
+    render: dict[str, Any] | None = None,
 ) -> Plan:
     """Check a config given as text (:func:`load` reads files); ``name`` fills ``{name}``.
 
@@ -157,7 +166,7 @@ def loads(
     """
     if len(text) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{source} is over {MAX_CONFIG_BYTES // 1000} kB; a config is a short text file")
-    doc = parse_yaml(text, source)
+    doc = _localized(parse_yaml(text, source), render or {})
     errors = Errors(source, doc)
     if views.is_view(doc):  # one chart view (optviz stability, basins, lr-scan), no axes
         lesson = _first_comment(text)
@@ -171,6 +180,32 @@ def loads(
     figures = Expander(config, doc, errors, Path(base_dir), name, allow_outside=allow_outside).figures()
     lesson = _first_comment(text) or config.description or ""
     return Plan(source, name, tuple(figures), lesson, config.description, translations(doc))
+
+
+def _localized(doc: Any, render: dict[str, Any]) -> Any:
+    """The config with ``render`` replacing its ``render:`` keys (``optviz sweep --lang zh``) and,
+    drawn in another language than English, its ``title_LANG`` (``title_zh``) as the picture's title."""
+    from optviz.i18n import check_lang
+
+    if not isinstance(doc, dict):
+        return doc
+    given = doc.get("render")
+    if render and given is None:
+        doc["render"] = given = {}
+    if not isinstance(given, dict):
+        return doc  # no render: keys, or not a mapping (which the schema names)
+    given.update(render)
+    try:
+        lang = check_lang(given.get("lang"))
+    except OptvizError:
+        return doc  # DrawSettings names the bad language
+    own = doc.get(f"title_{lang}") if lang != "en" else None
+    if own is not None:
+        given["title"] = own
+        lines = getattr(given, "lines", None)
+        if lines is not None:  # an error in the title points at title_LANG's line
+            lines["title"] = doc.lines.get(f"title_{lang}", 1)
+    return doc
 
 
 def cpu_count() -> int:

@@ -76,7 +76,7 @@ class Job:
         """One line per result (text, a number or NaN, ``None``) for summaries."""
         from optviz.views import summary
 
-        return summary.rows(self.view.name, data, self.settings)
+        return summary.rows(self.view.name, data, self.settings, self.draw.lang)
 
 
 def check(name: str, values: dict[str, Any], draw: dict[str, Any], out: Any) -> Job:

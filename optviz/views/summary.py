@@ -7,65 +7,99 @@ from typing import Any
 
 import numpy as np
 
+from optviz.i18n import tr, word
+
 __all__ = ["rows"]
 
 Row = tuple[str, float, "int | None"]
 
 
-def rows(view: str, data: Any, settings: Any) -> list[Row]:
-    """``(text, value, None)`` per line: the value is a number the text names (or NaN)."""
+def rows(view: str, data: Any, settings: Any, lang: str = "en") -> list[Row]:
+    """``(text, value, None)`` per line, its words in ``lang``: the value is a number the text
+    names (or NaN)."""
     if view == "stability":
-        return _stability(data, settings)
+        return _stability(data, settings, lang)
     if view == "basins":
-        return _basins(data)
-    return _scan(data)
+        return _basins(data, lang)
+    return _scan(data, lang)
 
 
-def _stability(data: Any, settings: Any) -> list[Row]:
+def _stability(data: Any, settings: Any, lang: str) -> list[Row]:
     from optviz.views import stability as st
 
     out: list[Row] = []
     hs = data.curvatures
     if hs is None:
-        return [(f"{data.rule}: {int(data.diverged.sum())} of {data.diverged.size} cells diverged", math.nan, None)]
+        diverged = tr(
+            "{rule}: {n} of {total} cells diverged",
+            lang,
+            rule=data.rule,
+            n=int(data.diverged.sum()),
+            total=data.diverged.size,
+        )
+        return [(diverged, math.nan, None)]
     best = data.best if hasattr(data, "best") else st.optimum(data.rule, hs, float(data.betas[-1]) or 0.99)
-    beta = f", momentum {best.beta:.4g}" if data.rule != "gd" else ""
-    out.append((f"fastest {data.rule}: lr {best.lr:.4g}{beta}, rate", best.rho, None))
-    out.append(
-        (f"2/L, plain GD's largest stable lr (curvatures {', '.join(f'{h:.4g}' for h in hs)})", st.gd_limit(hs), None)
-    )
+    if data.rule != "gd":
+        fastest = tr(
+            "fastest {rule}: lr {lr}, momentum {beta}, rate",
+            lang,
+            rule=data.rule,
+            lr=f"{best.lr:.4g}",
+            beta=f"{best.beta:.4g}",
+        )
+    else:
+        fastest = tr("fastest {rule}: lr {lr}, rate", lang, rule=data.rule, lr=f"{best.lr:.4g}")
+    out.append((fastest, best.rho, None))
+    curvatures = ", ".join(f"{h:.4g}" for h in hs)
+    out.append((tr("2/L, plain GD's largest stable lr (curvatures {hs})", lang, hs=curvatures), st.gd_limit(hs), None))
     for mark in settings.marks:
         rho, regime = st.rate(data.rule if mark.rule != "gd" else "gd", np.array(mark.lr), np.array(mark.beta), hs)
-        out.append((f"{mark.text}: {st.REGIMES[int(regime)]}, rate", float(rho), None))
+        name = tr(f"regime:{st.REGIMES[int(regime)]}", lang)
+        out.append((tr("{mark}: {regime}, rate", lang, mark=mark.text, regime=name), float(rho), None))
     return out
 
 
-def _basins(data: Any) -> list[Row]:
+def _basins(data: Any, lang: str) -> list[Row]:
     out: list[Row] = []
     for panel in data.panels:
         total = panel.labels.size
         reached = int((panel.labels >= 0).sum())
         diverged = int((panel.labels == -2).sum())
-        text = f"{panel.label}: {100 * reached / total:.3g}% reached a minimum, {100 * diverged / total:.2g}% diverged; median steps"
+        text = tr(
+            "{label}: {reached}% reached a minimum, {diverged}% diverged; median steps",
+            lang,
+            label=panel.label,
+            reached=f"{100 * reached / total:.3g}",
+            diverged=f"{100 * diverged / total:.2g}",
+        )
         steps = panel.steps[panel.labels >= 0]
         out.append((text, float(np.median(steps)) if steps.size else math.nan, None))
     return out
 
 
-def _scan(data: Any) -> list[Row]:
+def _scan(data: Any, lang: str) -> list[Row]:
     out: list[Row] = []
-    measure = "loss − f*" if data.has_minimum else "loss"
-    what = f"steps to {measure} ≤ {data.to:g}" if data.to is not None else f"final {measure}"
+    measure = word("loss − f*" if data.has_minimum else "loss", lang)
+    if data.to is not None:
+        what = tr("steps to {measure} ≤ {to}", lang, measure=measure, to=f"{data.to:g}")
+    else:
+        what = tr("final {measure}", lang, measure=measure)
     for series in data.series:
         if series.best is None:
-            out.append((f"{series.label}: no lr converged", math.nan, None))
+            out.append((tr("{label}: no lr converged", lang, label=series.label), math.nan, None))
             continue
-        lr = data.lrs[series.best]
-        stable = ""
-        if series.stable is not None:
-            lo, hi = series.stable
-            stable = (
-                f", stable up to {data.lrs[hi]:.3g}" if lo == 0 else f", stable {data.lrs[lo]:.3g}..{data.lrs[hi]:.3g}"
+        fields = {"label": series.label, "lr": f"{data.lrs[series.best]:.3g}", "what": what}
+        if series.stable is None:
+            text = tr("{label}: best lr {lr}; {what}", lang, **fields)
+        elif series.stable[0] == 0:
+            text = tr(
+                "{label}: best lr {lr}, stable up to {hi}; {what}",
+                lang,
+                hi=f"{data.lrs[series.stable[1]]:.3g}",
+                **fields,
             )
-        out.append((f"{series.label}: best lr {lr:.3g}{stable}; {what}", float(series.values[series.best]), None))
+        else:
+            lo, hi = (f"{data.lrs[i]:.3g}" for i in series.stable)
+            text = tr("{label}: best lr {lr}, stable {lo}..{hi}; {what}", lang, lo=lo, hi=hi, **fields)
+        out.append((text, float(series.values[series.best]), None))
     return out
