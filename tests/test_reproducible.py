@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 import optviz
 from optviz.cli import app
 from optviz.gallery import MADE_WITH
+from optviz.i18n import LANGS
 from optviz.render import render
 from optviz.render.reproducible import library_versions, rc_context
 
@@ -47,32 +48,43 @@ def require_gallery_versions() -> None:
 def test_the_gallery_regenerates_byte_for_byte(tmp_path):
     require_gallery_versions()
     # the gallery's README is written relative to the folder holding the gallery, so rendering a
-    # copy of the checkout's layout (configs/ beside gallery/) must reproduce every byte of it too
+    # copy of the checkout's layout (configs/ beside gallery/) must reproduce every byte of it too;
+    # each language of the gallery that is committed (gallery/zh/) is rendered and compared too
     shutil.copytree(ROOT / "configs", tmp_path / "configs")
     rendered = tmp_path / "gallery"
-    result = CliRunner().invoke(
-        app, ["gallery", "--configs", str(tmp_path / "configs"), "--out", str(rendered), "--jobs", "2"]
-    )
-    assert result.exit_code == 0, result.output
+    langs = ["en", *(lang for lang in LANGS if lang != "en" and (ROOT / "gallery" / lang).is_dir())]
+    for lang in langs:
+        result = CliRunner().invoke(
+            app,
+            ["gallery", "--configs", str(tmp_path / "configs"), "--out", str(rendered), "--jobs", "2", "--lang", lang],
+        )
+        assert result.exit_code == 0, result.output
     problems = compare_folders(ROOT / "gallery", rendered)
     assert not problems, (
         "optviz gallery --out TMP does not reproduce gallery/ (regenerate it with "
-        "`optviz gallery --jobs 2` if the change is intended):\n  "
+        f"`{' && '.join('optviz gallery --jobs 2' + ('' if lang == 'en' else f' --lang {lang}') for lang in langs)}` "
+        "if the change is intended):\n  "
         + "\n  ".join(problems)
         + f"\nlibraries here: {library_versions()}; gallery made with: {MADE_WITH}"
     )
 
 
-def compare_folders(committed: Path, rendered: Path) -> list[str]:
-    """One line per file that is missing, extra or different, saying how it differs."""
+def compare_folders(committed: Path, rendered: Path, prefix: str = "") -> list[str]:
+    """One line per file that is missing, extra or different, saying how it differs; a folder in
+    both (a language's gallery, ``zh/``) is compared file by file."""
     names = {p.name for p in committed.iterdir()}
     new_names = {p.name for p in rendered.iterdir()}
-    problems = [f"{name}: committed but not rendered" for name in sorted(names - new_names)]
-    problems += [f"{name}: rendered but not committed" for name in sorted(new_names - names)]
+    problems = [f"{prefix}{name}: committed but not rendered" for name in sorted(names - new_names)]
+    problems += [f"{prefix}{name}: rendered but not committed" for name in sorted(new_names - names)]
     for name in sorted(names & new_names):
         old, new = committed / name, rendered / name
-        if old.read_bytes() != new.read_bytes():
-            problems.append(f"{name}: {describe_difference(old, new)}")
+        if old.is_dir() or new.is_dir():
+            if old.is_dir() and new.is_dir():
+                problems += compare_folders(old, new, f"{prefix}{name}/")
+            else:
+                problems.append(f"{prefix}{name}: a folder in one, a file in the other")
+        elif old.read_bytes() != new.read_bytes():
+            problems.append(f"{prefix}{name}: {describe_difference(old, new)}")
     return problems
 
 
@@ -81,7 +93,9 @@ def describe_difference(old: Path, new: Path) -> str:
     if old.suffix in (".png", ".gif"):
         return pixel_difference(frames(old), frames(new))
     if old.suffix == ".md":
-        diff = difflib.unified_diff(old.read_text().splitlines(), new.read_text().splitlines(), lineterm="", n=0)
+        diff = difflib.unified_diff(
+            old.read_text("utf-8").splitlines(), new.read_text("utf-8").splitlines(), lineterm="", n=0
+        )
         return "text differs:\n    " + "\n    ".join(list(diff)[2:8])
     return f"bytes differ ({old.stat().st_size} committed, {new.stat().st_size} rendered)"
 
@@ -107,6 +121,23 @@ def pixel_difference(old: np.ndarray, new: np.ndarray) -> str:
     elif count == 0:
         words += ": same pixels, other bytes (metadata or compression)"
     return words
+
+
+def test_the_folder_comparison_goes_into_a_languages_folder(tmp_path):
+    committed, rendered = tmp_path / "committed", tmp_path / "rendered"
+    for top in (committed, rendered):
+        (top / "zh").mkdir(parents=True)
+        (top / "README.md").write_text("same")
+    (committed / "zh" / "README.md").write_text("中文\n")
+    (rendered / "zh" / "README.md").write_text("中文!\n")
+    (committed / "zh" / "a.svg").write_text("x")
+    (rendered / "b.svg").write_text("x")
+    assert compare_folders(committed, rendered) == [
+        "b.svg: rendered but not committed",
+        "zh/a.svg: committed but not rendered",
+        "zh/README.md: text differs:\n    @@ -1 +1 @@\n    -中文\n    +中文!",
+    ]
+    assert compare_folders(committed, committed) == []
 
 
 def test_the_difference_report_counts_pixels_and_frames():
