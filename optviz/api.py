@@ -147,6 +147,7 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, record_state: 
     check_budget(first.steps, [len(members) * n_starts for members in groups.values()], starts.shape[1])
     paths = None
     state: dict[str, np.ndarray] | None = {} if record_state else None
+    evaluations = None  # (K, N) function evaluations per update, when a group counts them (L-BFGS)
     for members, stepper, lr_hyper, rebuild in _groups(runs, groups, n_starts):
         steppers = _momentum_steppers(rebuild, first.schedule.momentum)
         group = engine.simulate(
@@ -168,6 +169,10 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, record_state: 
         rows = np.concatenate([np.arange(m * n_starts, (m + 1) * n_starts) for m in members])
         if state is not None and group.state is not None:
             _place_state(state, rows, group.state, n_runs)
+        if group.evaluations is not None:
+            if evaluations is None:  # the other optimizers evaluate the gradient once per update
+                evaluations = np.ones((len(group.evaluations), n_runs), dtype=np.int64)
+            evaluations[:, rows] = group.evaluations
         if len(groups) == 1:
             paths = group  # one update rule: the engine's arrays as they are, no copy
         else:  # each group's runs put in their places as soon as it is done, then dropped
@@ -183,21 +188,35 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, record_state: 
         np.repeat(np.arange(len(runs)), n_starts),
         np.repeat([run.lr for run in runs], n_starts),
         first.multipliers,
-        None if state is None else {name: values.transpose(2, 0, 1) for name, values in state.items()},
+        None if state is None else {name: np.moveaxis(values, -1, 0) for name, values in state.items()},
         None if paths.lr is None else paths.lr.T,
+        evaluations=None if evaluations is None else evaluations.T,
     )
 
 
 def _place_state(state: dict[str, np.ndarray], rows: np.ndarray, record: engine.StateRecord, n_runs: int) -> None:
-    """Put a group's recorded state in its places, ``(K, D, N)`` per name; NaN where a group's
-    optimizer has no such buffer."""
-    for name in ("grad", "update", "momentum", "effective_lr", "ax"):
+    """Put a group's recorded state in its places, ``(K, D, N)`` per name (L-BFGS's ``inner``
+    ``(K, I, D, N)``, NaN-padded to the widest group); NaN where a group's optimizer has no such
+    buffer."""
+    for name in ("grad", "update", "momentum", "effective_lr", "ax", "inner"):
         values = getattr(record, name)
         if values is None:
             continue
         if name not in state:
-            state[name] = np.full((*values.shape[:2], n_runs), np.nan)
-        state[name][:, :, rows] = values
+            state[name] = np.full((*values.shape[:-1], n_runs), np.nan)
+        elif state[name].shape[:-1] != values.shape[:-1]:  # inner points of groups with other max_iter
+            width = max(state[name].shape[1], values.shape[1])
+            state[name], values = _widen(state[name], width), _widen(values, width)
+        state[name][..., rows] = values
+
+
+def _widen(values: np.ndarray, width: int) -> np.ndarray:
+    """``values`` NaN-padded along axis 1 to ``width``."""
+    if values.shape[1] == width:
+        return values
+    wide = np.full((values.shape[0], width, *values.shape[2:]), np.nan)
+    wide[:, : values.shape[1]] = values
+    return wide
 
 
 def check_budget(steps: int, group_sizes: Sequence[int], dim: int) -> None:

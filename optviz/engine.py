@@ -11,6 +11,7 @@ coordinates and recording a step all run over contiguous memory.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -143,6 +144,8 @@ class StateRecord:
             ``lr/(sqrt(v̂)+eps)``, AdaGrad ``lr_k/(sqrt(sum)+eps)``, RMSprop
             ``lr/(sqrt(square_avg)+eps)``), or ``None`` for the others.
         ax: ASGD's running average of the iterates after update k (``None`` for the others).
+        inner: L-BFGS: ``(K, I, D, N)``, the points after each inner iteration of update k
+            (NaN-padded; the last one is ``points[k+1]``), else ``None``.
     """
 
     grad: Array
@@ -150,6 +153,7 @@ class StateRecord:
     momentum: Array | None
     effective_lr: Array | None
     ax: Array | None = None
+    inner: Array | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,7 @@ class Paths:
     diverged_at: Array  # (N,) int, -1 where the run stayed finite
     state: StateRecord | None = None  # with record_state=True
     lr: Array | None = None  # (K, N) the lr of each update, where it is not lr·multipliers[k]
+    evaluations: Array | None = None  # (K, N) int: function evaluations of each update (L-BFGS)
 
 
 def simulate(
@@ -210,7 +215,17 @@ def simulate(
             used are returned as ``Paths.lr``.
 
     Never raises on overflow: numpy's warnings are silenced and the divergence is recorded.
+    A closure-driven stepper (L-BFGS) runs in :func:`_simulate_closure`.
     """
+    if stepper.closure_update is not None:
+        if noise or (batch_size is not None and fn.batch_grad is not None) or steppers is not None:
+            raise HyperparameterError(
+                "lbfgs evaluates the loss itself, several times in each step: it takes no gradient noise, "
+                "minibatches or momentum-cycling schedule; drop --noise, --batch-size or the cyclic/onecycle schedule"
+            )
+        return _simulate_closure(
+            fn, stepper, starts, lr, multipliers, clip_value, clip_norm, record_state, offsets, plateau
+        )
     starts = np.asfortranarray(np.array(starts, dtype=float, ndmin=2))
     steps = len(multipliers)
     n_runs, dim = starts.shape
@@ -269,6 +284,74 @@ def simulate(
     if used_lr is not None and last < steps:
         used_lr[last:] = np.nan
     return Paths(points, loss, grad_norm, diverged_at, None if record is None else record.done(), used_lr)
+
+
+def _simulate_closure(
+    fn: TestFunction,
+    stepper: Stepper,
+    starts: Array,
+    lr: Hyper,
+    multipliers: Array,
+    clip_value: float | None,
+    clip_norm: float | None,
+    record_state: bool,
+    offsets: Array | None,
+    plateau: Any,
+) -> Paths:
+    """:func:`simulate` for a stepper that evaluates the function inside its step: update k is
+    ``stepper.closure_update(evaluate, ...)``, whose evaluations (clipping applied to each
+    gradient) are counted in ``Paths.evaluations`` and whose inner points, with ``record_state``,
+    are kept as ``StateRecord.inner`` (K, I, D, N)."""
+    starts = np.array(starts, dtype=float, ndmin=2)
+    steps = len(multipliers)
+    n_runs, dim = starts.shape
+    points = np.empty((steps + 1, dim, n_runs))
+    loss, grad_norm = np.empty((steps + 1, n_runs)), np.empty((steps + 1, n_runs))
+    evaluations = np.zeros((steps, n_runs), dtype=np.int64)
+    points[0] = starts.T
+    if not isinstance(lr, float):
+        lr = np.asarray(lr, dtype=float).reshape(-1, 1)
+
+    def evaluate(x: Array) -> tuple[Array, Array]:
+        grad = fn.grad(x)
+        if clip_value is not None:
+            grad = clip_by_value(grad, clip_value)
+        if clip_norm is not None:
+            grad = clip_by_norm(grad, clip_norm)
+        return fn.f(x), grad
+
+    params, state = starts, stepper.init(starts)
+    record = _StateRows(stepper, steps, dim, n_runs) if record_state else None
+    inner: list[Array] = []
+    control = None if plateau is None else plateau.start(lr, n_runs)
+    used_lr = None if offsets is None and plateau is None else np.empty((steps, n_runs))
+    with np.errstate(all="ignore"):
+        for k in range(steps):
+            before = params
+            step_lr = lr * multipliers[k] if offsets is None else lr * multipliers[k] + offsets[k]
+            if control is not None and k >= plateau.first:
+                step_lr, at_loss = control.lr, fn.f(params)
+            params, state = stepper.closure_update(evaluate, state, params, step_lr)
+            points[k + 1] = params.T
+            evaluations[k] = state.evaluations
+            if used_lr is not None:
+                used_lr[k] = np.broadcast_to(step_lr, (n_runs, 1))[:, 0]
+            if control is not None and k >= plateau.first:
+                control = plateau.step(control, at_loss)
+            if record is not None:
+                record.add(k, evaluate(before)[1], params - before, state, step_lr)
+                inner.append(state.iterates.transpose(1, 2, 0))
+        _evaluate(fn, points, loss, grad_norm, 0, steps + 1)
+    finite = np.isfinite(points).all(1) & np.isfinite(loss)
+    diverged_at = np.where(finite.all(0), -1, np.argmin(finite, axis=0))
+    state_record = None
+    if record is not None:
+        width = max((a.shape[0] for a in inner), default=0)
+        padded = np.full((steps, width, dim, n_runs), np.nan)
+        for k, iterates in enumerate(inner):
+            padded[k, : iterates.shape[0]] = iterates
+        state_record = dataclasses.replace(record.done(), inner=padded)
+    return Paths(points, loss, grad_norm, diverged_at, state_record, used_lr, evaluations)
 
 
 class _StateRows:

@@ -57,6 +57,8 @@ class Trajectory:
     settings: dict[str, Any] = field(default_factory=dict)
     #: recorded with ``record_state``: (K, D) arrays by name, row k for update k (see TrajectoryBatch)
     state: dict[str, Array] | None = None
+    #: (K,) int: function evaluations of update k, for optimizers that count them (lbfgs), else None
+    evaluations: Array | None = None
 
     def __post_init__(self) -> None:
         problem = _shape_problem(self.points, self.loss, self.grad_norm, self.lr, self.diverged_at, self.settings)
@@ -130,6 +132,9 @@ class TrajectoryBatch:
     multipliers: Array
     state: dict[str, Array] | None = None
     run_lr: Array | None = None
+    #: (N, K) int: function evaluations of update k (lbfgs counts its own; other runs of the batch
+    #: 1, their one gradient), or ``None`` when no run is closure-driven
+    evaluations: Array | None = None
 
     def settings(self, i: int) -> dict[str, Any]:
         """The settings of run ``i`` (its series' settings and its start point)."""
@@ -155,6 +160,7 @@ class TrajectoryBatch:
             None if at < 0 else at,
             self.settings(i),
             None if self.state is None else {name: values[i, lr_keep] for name, values in self.state.items()},
+            None if self.evaluations is None else self.evaluations[i, lr_keep],
         )
 
     def __iter__(self) -> Iterator[Trajectory]:

@@ -7,6 +7,7 @@ from optviz.optim.adam import adam, adamw
 from optviz.optim.adamax import adamax
 from optviz.optim.asgd import asgd
 from optviz.optim.base import Stepper
+from optviz.optim.lbfgs import lbfgs
 from optviz.optim.nadam import nadam
 from optviz.optim.radam import radam
 from optviz.optim.registry import OPTIMIZERS, get_entry, names, resolve
@@ -25,6 +26,7 @@ __all__ = [
     "adamw",
     "asgd",
     "get_entry",
+    "lbfgs",
     "nadam",
     "names",
     "radam",

@@ -44,11 +44,19 @@ class Stepper(NamedTuple):
         update: ``update(grad (N, D), state, params (N, D), lr) -> (new_params, new_state)``.
         effective_lr: adaptive methods: ``effective_lr(state, lr) -> (N, D)``, each coordinate's step
             size after the update that made ``state`` with rate ``lr`` (``None``: the lr itself).
+        closure_update: optimizers that evaluate the function inside a step (L-BFGS, torch's
+            ``optimizer.step(closure)``): ``closure_update(evaluate, state, params, lr) ->
+            (new_params, new_state)`` with ``evaluate(x (M, D)) -> (loss (M,), grad (M, D))``; the
+            new state's ``evaluations`` (N,) counts the step's evaluations and ``iterates``
+            (N, I, D) holds its inner points. The engine then calls it instead of ``update``.
     """
 
     init: Callable[[Array], Any]
     update: Callable[[Array, Any, Array, Hyper], tuple[Array, Any]]
     effective_lr: Callable[[Any, Hyper], Array] | None = None
+    closure_update: Callable[[Callable[[Array], tuple[Array, Array]], Any, Array, Hyper], tuple[Array, Any]] | None = (
+        None
+    )
 
 
 def hyper(name: str, value: Any) -> Hyper:

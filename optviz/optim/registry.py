@@ -16,6 +16,7 @@ from optviz.optim.adam import adam, adamw
 from optviz.optim.adamax import adamax
 from optviz.optim.asgd import asgd
 from optviz.optim.base import Stepper
+from optviz.optim.lbfgs import lbfgs
 from optviz.optim.nadam import nadam
 from optviz.optim.radam import radam
 from optviz.optim.rmsprop import rmsprop
@@ -72,6 +73,7 @@ _ENTRIES = [
         "adafactor", adafactor, 1e-2, {}, "steps relative to the parameters' RMS, update RMS clipped", "Adafactor"
     ),
     OptimizerEntry("asgd", asgd, 1e-2, {}, "SGD with a decaying step and a running average ax of the points", "ASGD"),
+    OptimizerEntry("lbfgs", lbfgs, 1.0, {}, "quasi-Newton from the last steps; many evaluations per step", "LBFGS"),
     OptimizerEntry(
         "rprop", rprop, 1e-2, {}, "sign steps; per-coordinate sizes ×1.2 while the sign holds, ×0.5 on a flip", "Rprop"
     ),
