@@ -270,7 +270,10 @@ BAD_CONFIGS = [
     ("fn: square\nrender: {view: surface}\nout: a.png\n", ":2: render.view: view surface needs a 2-D function"),
     ("out: a.bmp\n", ":1: out: 'a.bmp' has an unknown suffix '.bmp'"),
     ("steps: 0\nout: a.png\n", ":1: steps: steps=0 must be a whole number from 1 to 1000000"),
-    ("schedule: cosin\nout: a.png\n", ":1: schedule: unknown schedule 'cosin': did you mean 'cosine'?"),
+    (
+        "schedule: cosin\nout: a.png\n",
+        ":1: schedule: unknown schedule 'cosin': did you mean 'cosine' or 'cosine_restarts'?",
+    ),
     ("start: [1, 2, 3]\nout: a.png\n", ":1: start: start point ("),
     ("start: [a, b]\nout: a.png\n", ":1: start: a start point is a list of numbers"),
     ("fn: square\nbatch_size: 2\nout: a.png\n", ":2: batch_size: batch_size needs a data loss"),

@@ -293,7 +293,7 @@ def _single_value_options():
     """(command, required arguments, option) for every option of every command that takes one value."""
     from typer.core import TyperOption
 
-    required = {"show": ["bowl"], "sweep": ["missing.yaml"]}
+    required = {"show": ["bowl"], "sweep": ["missing.yaml"], "deck": ["--out", "x.pptx"]}
     cases = []
     for name, command in typer.main.get_command(app).commands.items():
         for param in command.params:

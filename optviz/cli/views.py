@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from optviz.cli.app import app, console, fmt, plain, user_errors
+from optviz.i18n import tr
 
 __all__ = ["basins_command", "lr_scan_command", "stability_command"]
 
@@ -95,7 +96,7 @@ def _run(view_name: str, options: dict[str, Any]) -> None:
         for text, value, _ in job.rows(data):
             console.print(plain(f"{text} {fmt(value)}" if not math.isnan(value) else text))
         if out is not None:
-            console.print("wrote", plain(job.render(data)))
+            console.print(tr("wrote", job.draw.lang), plain(job.render(data)))
 
 
 @app.command("stability")
