@@ -42,7 +42,7 @@ def sweep_command(
       optviz sweep configs/07-ravine-gd.yaml
       optviz sweep configs/09-momentum.yaml --jobs 2 --out-dir slides
       optviz sweep my-lecture.yaml --dry-run
-      optviz sweep configs/09-momentum.yaml --lang zh --theme dark --out-dir slides
+      optviz sweep configs/09-momentum.yaml --lang zh --theme dark
     """
     with user_errors():
         from optviz.sweep import load

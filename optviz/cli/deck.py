@@ -47,7 +47,7 @@ def deck_command(
 
       optviz deck --out lecture.pptx
       optviz deck configs/ --out lecture.pptx --theme dark --jobs 2
-      optviz deck configs/07-ravine-gd.yaml configs/09-momentum.yaml --out momentum.pptx
+      optviz deck configs/09-momentum.yaml configs/10-nesterov.yaml --out m.pptx
       optviz deck --lang zh --out lecture-zh.pptx
     """
     with user_errors():
