@@ -228,14 +228,14 @@ LESSONS = [
     ("06-bowl", bowl),
     ("15-adam", adam),
     ("16-adam-decay", adam_decay),
-    ("20-schedules", schedules),
-    ("21-warmup", warmup),
-    ("22-single-weight", single_weight),
-    ("23-thermometer-crawl", thermometer_crawl),
-    ("24-thermometer-zigzag", zigzag),
-    ("25-thermometer", normalization),
-    ("26-depth", depth),
-    ("27-depth-clip", depth_clip),
+    ("24-schedules", schedules),
+    ("25-warmup", warmup),
+    ("27-single-weight", single_weight),
+    ("28-thermometer-crawl", thermometer_crawl),
+    ("29-thermometer-zigzag", zigzag),
+    ("30-thermometer", normalization),
+    ("31-depth", depth),
+    ("32-depth-clip", depth_clip),
 ]
 
 
