@@ -25,6 +25,7 @@ from optviz.sweep import Plan, load
 
 __all__ = [
     "MADE_WITH",
+    "MADE_WITH_FONTS",
     "MARKER",
     "Lesson",
     "check_readme",
@@ -54,6 +55,9 @@ _README_HEAD = 4096
 #: tests/test_reproducible.py compares the gallery byte for byte only with these; pyproject's test
 #: extra pins the ones pip installs. zlib is the system's (Pillow links it) and is not pinned.
 MADE_WITH = {"matplotlib": "3.11.2", "freetype": "2.14.3", "numpy": "2.4.6", "pillow": "13.0.0", "zlib": "1.2.13"}
+#: The fonts beyond DejaVu Sans that drew each translated gallery (``gallery/zh/``), as
+#: :func:`optviz.render.fonts.language_fonts` names them: Debian's fonts-noto-cjk 1:20220127.
+MADE_WITH_FONTS = {"zh": "Noto Sans CJK SC Version 2.004;hotconv 1.0.118;makeotfexe 2.5.65603"}
 
 
 #: a README line (hidden when shown) that says what made one file: its source digest and its hash
@@ -249,7 +253,10 @@ def source_digest(config: Path, theme: str | None = None, lang: str | None = Non
         raise ConfigError(f"{config}: cannot read it: {exc.strerror or exc}") from None
     what = {"config": Path(config).name, "optviz": __version__, "libraries": library_versions(), "theme": theme or ""}
     if lang is not None:  # (not in English digests, which were made before languages)
+        from optviz.render.fonts import language_fonts
+
         what["lang"] = lang
+        what["fonts"] = language_fonts(lang)  # a CJK font decides the bytes as much as FreeType does
     digest = hashlib.sha256(json.dumps(what, sort_keys=True).encode())
     digest.update(data)
     return digest.hexdigest()

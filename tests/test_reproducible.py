@@ -17,9 +17,10 @@ from typer.testing import CliRunner
 
 import optviz
 from optviz.cli import app
-from optviz.gallery import MADE_WITH
+from optviz.gallery import MADE_WITH, MADE_WITH_FONTS
 from optviz.i18n import LANGS
 from optviz.render import render
+from optviz.render.fonts import language_fonts
 from optviz.render.reproducible import library_versions, rc_context
 
 ROOT = Path(__file__).parent.parent
@@ -28,11 +29,18 @@ ROOT = Path(__file__).parent.parent
 REQUIRED = ("matplotlib", "freetype", "numpy", "pillow")
 
 
-def require_gallery_versions() -> None:
-    """Skip (fail under CI) unless this environment has the versions the gallery was made with."""
+def require_gallery_versions(langs: tuple[str, ...] = ()) -> None:
+    """Skip (fail under CI) unless this environment has the versions the gallery was made with, and
+    the fonts that drew its translated folders (``langs``)."""
     here = library_versions()
     differ = [
         f"{name} {here[name]} here, {MADE_WITH[name]} in gallery/" for name in REQUIRED if here[name] != MADE_WITH[name]
+    ]
+    differ += [
+        f"gallery/{lang}/ was drawn with {MADE_WITH_FONTS[lang]!r}, here {language_fonts(lang) or 'no such font'!r} "
+        "(.ci/run installs Debian's fonts-noto-cjk)"
+        for lang in langs
+        if language_fonts(lang) != MADE_WITH_FONTS[lang]
     ]
     if not differ:
         return
@@ -46,7 +54,7 @@ def require_gallery_versions() -> None:
 
 
 def test_the_gallery_regenerates_byte_for_byte(tmp_path):
-    require_gallery_versions()
+    require_gallery_versions(tuple(lang for lang in LANGS if lang != "en" and (ROOT / "gallery" / lang).is_dir()))
     # the gallery's README is written relative to the folder holding the gallery, so rendering a
     # copy of the checkout's layout (configs/ beside gallery/) must reproduce every byte of it too;
     # each language of the gallery that is committed (gallery/zh/) is rendered and compared too

@@ -48,6 +48,7 @@ __all__ = [
     "draw_family",
     "family_for",
     "find_font",
+    "language_fonts",
     "missing_chars",
     "wrap",
 ]
@@ -188,6 +189,20 @@ def family_for(texts: Iterable[str | None], font: str | None = None) -> list[str
     if missing:
         _warn_missing(missing)
     return family
+
+
+def language_fonts(lang: str) -> str:
+    """The fonts beyond DejaVu Sans that draw ``lang``'s built-in words, each with the version its
+    name table gives (``Noto Sans CJK SC Version 2.004;...``), or ``""`` when DejaVu Sans draws
+    them all: with matplotlib's, they decide a translated picture's bytes."""
+    names = []
+    for name in family_for(i18n.words(lang).values())[1:]:
+        path = font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
+        font = font_manager.get_font(path)
+        versions = [v for (_, _, _, name_id), v in sorted(font.get_sfnt().items()) if name_id == 5]
+        version = versions[-1].decode("utf-16-be" if versions[-1][:1] == b"\0" else "latin-1") if versions else ""
+        names.append(f"{font.family_name} {version}".strip())
+    return "; ".join(names)
 
 
 def draw_family(draw: DrawSettings, texts: Iterable[str | None] = ()) -> list[str]:
