@@ -42,15 +42,18 @@ _LAZY = {
     "plot": ("optviz.notebook", "plot"),
     "animate": ("optviz.notebook", "animate"),
     "Animation": ("optviz.notebook", "Animation"),
+    "explore": ("optviz.notebook", "explore"),
+    "Explorer": ("optviz.explorer.sweep", "Explorer"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from optviz.api import MAX_STEPS, run, run_batch
+    from optviz.explorer.sweep import Explorer
     from optviz.functions import Minimum, TestFunction
     from optviz.functions import get as get_function
     from optviz.functions import names as function_names
     from optviz.functions.custom import register
-    from optviz.notebook import Animation, animate, plot
+    from optviz.notebook import Animation, animate, explore, plot
     from optviz.optim import OPTIMIZERS
     from optviz.schedules import SCHEDULES
     from optviz.trajectory import Trajectory, TrajectoryBatch, load, save
@@ -78,6 +81,7 @@ __all__ = [
     "SCHEDULES",
     "Animation",
     "ConfigError",
+    "Explorer",
     "HyperparameterError",
     "Minimum",
     "OptvizError",
@@ -89,6 +93,7 @@ __all__ = [
     "UnknownNameError",
     "__version__",
     "animate",
+    "explore",
     "function_names",
     "get_function",
     "load",

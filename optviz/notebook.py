@@ -33,7 +33,7 @@ from optviz.functions import get as get_function
 from optviz.settings import DrawSettings
 from optviz.trajectory import Trajectory, TrajectoryBatch
 
-__all__ = ["Animation", "Picture", "animate", "batch_html", "plot", "trajectory_html"]
+__all__ = ["Animation", "Picture", "animate", "batch_html", "explore", "plot", "trajectory_html"]
 
 #: a batch's picture in a notebook shows at most this many runs (its table says how many more)
 REPR_RUNS = 12
@@ -189,6 +189,18 @@ def animate(runs: Any, fn: str | TestFunction | None = None, **options: Any) -> 
     trajs = _runs(runs)
     function = _function(trajs, fn)
     return Animation(trajs, function, _settings(function, trajs, dict(options)))
+
+
+def explore(fn: str | TestFunction = "ravine", opt: Any = "momentum", **options: Any) -> Any:
+    """Run a grid of hyperparameters in one batch; the page shows itself in a notebook (an iframe
+    whose ``srcdoc`` is the page) and ``.save("page.html")`` writes it.
+
+    Arguments are :func:`optviz.explorer.explore`'s: ranges such as ``lr="0.01..1"``,
+    ``momentum="0..0.95"``, ``num=(40, 20)``, and drawing settings.
+    """
+    from optviz.explorer import explore as make
+
+    return make(fn, opt, **options)
 
 
 # ----------------------------------------------------------------------- Trajectory._repr_html_

@@ -23,6 +23,7 @@ from optviz.cli import catalog  # noqa: F401
 from optviz.cli import batch  # noqa: F401
 from optviz.cli import views  # noqa: F401
 from optviz.cli import deck  # noqa: F401
+from optviz.cli import explore  # noqa: F401
 
 # isort: on
 from optviz.cli.app import app, err_console, plain

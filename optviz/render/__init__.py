@@ -32,9 +32,20 @@ from optviz.render.style import ANIMATED_SUFFIXES, STATIC_SUFFIXES
 from optviz.settings import DrawSettings
 from optviz.trajectory import Trajectory
 
-__all__ = ["ANIMATED_SUFFIXES", "STATIC_SUFFIXES", "SUFFIXES", "DrawSettings", "check_target", "preview", "render"]
+__all__ = [
+    "ANIMATED_SUFFIXES",
+    "PAGE_SUFFIXES",
+    "STATIC_SUFFIXES",
+    "SUFFIXES",
+    "DrawSettings",
+    "check_target",
+    "preview",
+    "render",
+]
 
-SUFFIXES = STATIC_SUFFIXES + ANIMATED_SUFFIXES
+#: an interactive page (:mod:`optviz.explorer`): one self-contained HTML file
+PAGE_SUFFIXES = (".html",)
+SUFFIXES = STATIC_SUFFIXES + ANIMATED_SUFFIXES + PAGE_SUFFIXES
 
 
 def render(
@@ -50,8 +61,8 @@ def render(
         trajectories: one :class:`~optviz.Trajectory`, a list, or a :class:`~optviz.TrajectoryBatch`;
             several runs are overlaid with distinct colour-blind-safe colours.
         fn: the function they ran on (spec string or :class:`~optviz.TestFunction`).
-        out: ``.png``, ``.svg``, ``.pdf`` (static) or ``.gif``, ``.mp4`` (animated; MP4 needs the
-            ``optviz[mp4]`` extra).
+        out: ``.png``, ``.svg``, ``.pdf`` (static), ``.gif``, ``.mp4`` (animated; MP4 needs the
+            ``optviz[mp4]`` extra) or ``.html`` (an interactive page, :mod:`optviz.explorer`).
         panels: side panels per step, any of ``loss``, ``grad_norm``, ``lr`` (a list or a comma
             string); ``None`` or ``"none"`` for none (default: loss).
         view: ``contour`` (2-D map or 1-D curve) or ``surface`` (3-D, 2-D functions only).
@@ -98,6 +109,10 @@ def render(
             f"{len(settings.labels)} label{'s' * (len(settings.labels) != 1)} for {len(trajs)} "
             f"run{'s' * (len(trajs) != 1)}: give one --label per run, in the order of the runs (opt x lr x start)"
         )
+    if path.suffix.lower() in PAGE_SUFFIXES:
+        from optviz.explorer.page import save_page
+
+        return save_page(trajs, fn, path, settings)
     if path.suffix.lower() in ANIMATED_SUFFIXES:
         from optviz.render.animate import save_animation
 
@@ -140,6 +155,10 @@ def check_target(
     if not isinstance(out, (str, os.PathLike)):
         raise OutputError(f"out={out!r} must be a file name such as 'ravine.png' or 'ravine.gif'")
     path = Path(out)
+    if path.suffix.lower() in PAGE_SUFFIXES:
+        from optviz.explorer.background import check_page
+
+        check_page(fn, settings)
     if path.suffix.lower() == ".mp4" and importlib.util.find_spec("imageio_ffmpeg") is None:
         raise OutputError(f"{path.name}: MP4 needs imageio-ffmpeg; pip install 'optviz[mp4]', or write a .gif")
     return check_output(path, SUFFIXES, "output"), settings
