@@ -168,4 +168,5 @@ def explore_command(**options: Any) -> None:
             plain(path),
             f"({len(page)} runs, {size / 1e6:.1f} MB)",
             highlight=False,
+            soft_wrap=True,
         )

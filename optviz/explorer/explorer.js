@@ -1,6 +1,6 @@
 // optviz explorer: one page that replays optimizer paths precomputed by optviz.
 //
-// The page's data (JSON in <script id="optviz-data">; schema in optviz/explore/__init__.py) holds
+// The page's data (JSON in the element #optviz-data; schema in optviz/explorer/__init__.py) holds
 // the map as a PNG drawn by optviz's renderer, where its axes sit in pixels, and every run's
 // points, loss, gradient norm and lr as float32 arrays in base64. This module only draws them:
 // paths over the map, curves in the side panels, a step slider, and one slider per swept
