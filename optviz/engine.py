@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from optviz import engine_scalar
 from optviz.errors import HyperparameterError
 from optviz.functions import TestFunction
 from optviz.optim.base import Hyper, Stepper
@@ -229,6 +230,10 @@ def simulate(
     starts = np.asfortranarray(np.array(starts, dtype=float, ndmin=2))
     steps = len(multipliers)
     n_runs, dim = starts.shape
+    if n_runs == 1 and not (noise or batch_size or record_state or steppers or plateau) and isinstance(lr, float):
+        scalar = _simulate_scalar(fn, stepper, starts, lr, multipliers, clip_value, clip_norm, offsets)
+        if scalar is not None:
+            return scalar
     points = np.empty((steps + 1, dim, n_runs))
     loss = np.empty((steps + 1, n_runs))
     grad_norm = np.empty((steps + 1, n_runs))
@@ -284,6 +289,48 @@ def simulate(
     if used_lr is not None and last < steps:
         used_lr[last:] = np.nan
     return Paths(points, loss, grad_norm, diverged_at, None if record is None else record.done(), used_lr)
+
+
+def _simulate_scalar(
+    fn: TestFunction,
+    stepper: Stepper,
+    starts: Array,
+    lr: float,
+    multipliers: Array,
+    clip_value: float | None,
+    clip_norm: float | None,
+    offsets: Array | None,
+) -> Paths | None:
+    """:func:`simulate` for one run of an elementwise optimizer, its coordinates as Python floats
+    (:mod:`optviz.engine_scalar`); the same path bit for bit. ``None`` where it does not apply."""
+    scalar = engine_scalar.scalar_stepper(stepper)
+    if scalar is None:
+        return None
+    used = lr * multipliers if offsets is None else lr * multipliers + offsets
+
+    def grad_of(x: Array) -> Array:
+        grad = fn.grad(x)
+        if clip_value is not None:
+            grad = clip_by_value(grad, clip_value)
+        return grad if clip_norm is None else clip_by_norm(grad, clip_norm)
+
+    with np.errstate(all="ignore"):
+        done = engine_scalar.run_scalar(scalar, grad_of, starts[0], used.tolist())
+        if done is None:
+            return None
+        rows, _, last = done
+        steps = len(multipliers)
+        points = np.full((steps + 1, starts.shape[1], 1), np.nan)
+        points[: len(rows), :, 0] = rows
+        loss, grad_norm = np.full((steps + 1, 1), np.nan), np.full((steps + 1, 1), np.nan)
+        _evaluate(fn, points, loss, grad_norm, 0, last + 1)
+    finite = np.isfinite(points).all(1) & np.isfinite(loss)
+    diverged_at = np.where(finite.all(0), -1, np.argmin(finite, axis=0))
+    used_lr = None
+    if offsets is not None:
+        used_lr = used.reshape(-1, 1).copy()
+        used_lr[last:] = np.nan
+    return Paths(points, loss, grad_norm, diverged_at, None, used_lr)
 
 
 def _simulate_closure(

@@ -61,4 +61,4 @@ def adadelta(
         acc_delta = rho * state.acc_delta + (1 - rho) * delta * delta
         return params - lr * delta, AdadeltaState(square_avg=square_avg, acc_delta=acc_delta)
 
-    return Stepper(init, update)
+    return Stepper(init, update, elementwise=True)

@@ -76,4 +76,4 @@ def adagrad(
         root = np.sqrt(state.sum + eps_root) if uses_eps_root else np.sqrt(state.sum)
         return clr / (root + eps)
 
-    return Stepper(init, update, effective_lr)
+    return Stepper(init, update, effective_lr, elementwise=True)

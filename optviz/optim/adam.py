@@ -112,7 +112,7 @@ def adam(
         bias_correction2 = 1 - power(beta2, state.step)
         return lr / root_plus_eps(second, bias_correction2, eps, eps_root) + np.zeros_like(second)
 
-    return Stepper(init, update, effective_lr)
+    return Stepper(init, update, effective_lr, elementwise=True)
 
 
 def adamw(

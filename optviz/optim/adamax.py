@@ -61,4 +61,4 @@ def adamax(
         clr = lr / (1 - power(beta1, step))
         return params - clr * exp_avg / exp_inf, AdamaxState(step, exp_avg, exp_inf)
 
-    return Stepper(init, update)
+    return Stepper(init, update, elementwise=True)

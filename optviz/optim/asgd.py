@@ -81,4 +81,4 @@ def asgd(
         next_mu = 1 / (max(1, since) if isinstance(since, float) else np.where(since > 1, since, 1.0))
         return new_params, ASGDState(step, next_eta, next_mu, ax)
 
-    return Stepper(init, update)
+    return Stepper(init, update, elementwise=True)

@@ -49,6 +49,10 @@ class Stepper(NamedTuple):
             (new_params, new_state)`` with ``evaluate(x (M, D)) -> (loss (M,), grad (M, D))``; the
             new state's ``evaluations`` (N,) counts the step's evaluations and ``iterates``
             (N, I, D) holds its inner points. The engine then calls it instead of ``update``.
+        elementwise: ``init`` and ``update`` treat every coordinate on its own and use only
+            arithmetic, this module's helpers and the numpy functions of
+            :data:`optviz.engine_scalar.SCALAR_NUMPY`, so the engine may run one run's coordinates as
+            Python floats through the same code (:func:`optviz.engine_scalar.scalar_stepper`).
     """
 
     init: Callable[[Array], Any]
@@ -57,6 +61,7 @@ class Stepper(NamedTuple):
     closure_update: Callable[[Callable[[Array], tuple[Array, Array]], Any, Array, Hyper], tuple[Array, Any]] | None = (
         None
     )
+    elementwise: bool = False
 
 
 def hyper(name: str, value: Any) -> Hyper:

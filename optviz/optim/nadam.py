@@ -93,4 +93,4 @@ def nadam(
         new_params = new_params + (-lr * mu_next / (1.0 - mu_product_next)) * exp_avg / denom
         return new_params, NAdamState(step, mu_product, exp_avg, exp_avg_sq)
 
-    return Stepper(init, update)
+    return Stepper(init, update, elementwise=True)

@@ -97,4 +97,4 @@ def radam(
             momentum_step = adaptive_step
         return params + -1.0 * momentum_step, RAdamState(step, exp_avg, exp_avg_sq)
 
-    return Stepper(init, update)
+    return Stepper(init, update, elementwise=True)

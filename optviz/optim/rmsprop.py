@@ -102,4 +102,4 @@ def rmsprop(
             variance = variance + -1 * state.grad_avg * state.grad_avg
         return lr / ((np.sqrt(variance + eps_root) if uses_eps_root else np.sqrt(variance)) + eps)
 
-    return Stepper(init, update, effective_lr)
+    return Stepper(init, update, effective_lr, elementwise=True)

@@ -76,4 +76,4 @@ def sgd(
             grad = stepped if all_momentum else np.where(np.asarray(momentum) != 0, stepped, grad)
         return params - lr * grad, SGDState(momentum_buffer=buf)
 
-    return Stepper(init, update)
+    return Stepper(init, update, elementwise=True)
