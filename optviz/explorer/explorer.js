@@ -185,6 +185,16 @@ function niceTicks(lo, hi, n) {
   return ticks;
 }
 
+function logTicks(lo, hi) { // powers of ten, a few of them when the axis spans many; 2 and 5 too when it spans one
+  const decades = niceTicks(Math.ceil(lo), Math.floor(hi), 3).filter(Number.isInteger);
+  if (decades.length >= 2) return decades.map((e) => [e, `1e${e}`]);
+  const ticks = [];
+  for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) {
+    for (const m of [1, 2, 5]) if (Math.log10(m * 10 ** e) >= lo && Math.log10(m * 10 ** e) <= hi) ticks.push([Math.log10(m * 10 ** e), label(m * 10 ** e)]);
+  }
+  return ticks;
+}
+
 const label = (v) => (v === 0 ? "0" : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(0) : String(+v.toPrecision(3)));
 
 function drawPanels() {
@@ -203,9 +213,7 @@ function drawPanels() {
     ctx.strokeStyle = theme.muted; ctx.lineWidth = 0.8;
     ctx.strokeRect(box.left, box.top, box.right - box.left, box.bottom - box.top);
     ctx.fillStyle = theme.foreground; ctx.textAlign = "right"; ctx.textBaseline = "middle";
-    const ticks = scale.log
-      ? niceTicks(Math.ceil(scale.lo), Math.floor(scale.hi), 3).filter(Number.isInteger).map((e) => [e, `1e${e}`])
-      : niceTicks(scale.lo, scale.hi, 3).map((t) => [t, label(t)]);
+    const ticks = scale.log ? logTicks(scale.lo, scale.hi) : niceTicks(scale.lo, scale.hi, 3).map((t) => [t, label(t)]);
     for (const [t, text] of ticks) {
       const y = box.bottom - ((t - scale.lo) / (scale.hi - scale.lo)) * (box.bottom - box.top);
       ctx.fillText(text, box.left - 5, y);
