@@ -178,3 +178,15 @@ def test_cli_pairs_each_num_with_its_range(tmp_path):
 def test_notebook_shows_the_page_in_an_iframe(sweep_page):
     shown = sweep_page._repr_html_()
     assert shown.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;') and "<script" not in shown
+
+
+def test_sweep_writes_pages(tmp_path):
+    config = tmp_path / "s.yaml"
+    config.write_text(
+        'fn: ravine\nopt: [gd, momentum]\nlr: [0.1]\nsteps: 10\nrender: {size: "480x270"}\nout: "{opt}.html"\n'
+    )
+    result = cli("sweep", str(config), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in ("gd", "momentum"):
+        data = page_json(next(tmp_path.rglob(f"{name}.html")).read_text())
+        assert [s["opt"] for s in data["series"]] == [name] and data["steps"][-1] == 10
