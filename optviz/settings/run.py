@@ -7,16 +7,20 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from optviz import spec as spec_parser
 from optviz.errors import HyperparameterError, SpecError
-from optviz.functions import TestFunction
-from optviz.functions import get as get_function
-from optviz.optim.registry import OptimizerEntry, resolve
 from optviz.settings.record import Checked, is_real, plain, setting
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+    from optviz.functions import TestFunction
+    from optviz.optim.registry import OptimizerEntry
+
+# numpy, the functions and the optimizers are imported when a run is checked, not with the
+# settings: the CLI builds its options (and --help) from these records
 
 __all__ = [
     "MAX_START",
@@ -98,9 +102,18 @@ def _check_batch_size(batch_size: Any, checked: Mapping[str, Any]) -> int | None
     return int(batch_size)
 
 
+def get_function(spec: Any) -> TestFunction:
+    """:func:`optviz.functions.get`, imported on first use."""
+    from optviz.functions import get
+
+    return get(spec)
+
+
 def check_starts(fn: TestFunction, start: Any) -> np.ndarray:
     """Start points as an (M, D) float array: ``None`` (the function's own), one point (a sequence
     or a string ``"-5,-2"``), a list of points or an (M, D) array (e.g. a grid)."""
+    import numpy as np
+
     if start is None:
         points = np.array([fn.start], dtype=float)
     elif isinstance(start, str):
@@ -125,6 +138,8 @@ def check_starts(fn: TestFunction, start: Any) -> np.ndarray:
 
 def _points(fn: TestFunction, start: Any) -> np.ndarray:
     """Points given as a sequence or an array, as (M, D) floats of the function's dimension."""
+    import numpy as np
+
     try:
         array = np.asarray(start, dtype=float)
     except (TypeError, ValueError):
@@ -184,6 +199,8 @@ class OptimizerSpec:
             text = text.text
         if not isinstance(text, str):
             raise SpecError(f"an optimizer is a spec string such as adam or 'sgd(momentum=0.5)'; got {text!r}")
+        from optviz.optim.registry import resolve
+
         entry, options = resolve(text, dict(overrides or {}))
         own_lr = options.pop("lr", None)
         if own_lr is not None:
