@@ -38,7 +38,9 @@ __all__ = [
     "draw_reached_minima",
     "draw_starts",
     "legend_marks",
+    "set_line_data",
     "show_path",
+    "step_marks",
 ]
 
 #: paths longer than this get a marker every few steps (a marker per step would be a solid tube)
@@ -203,27 +205,30 @@ def draw_path(
     return path, head
 
 
-def show_path(run: RunArt, k: int, is3d: bool) -> None:
+def show_path(run: RunArt, k: int, is3d: bool, grow: bool = True) -> None:
     """Show ``run``'s path up to point ``k``: the line, its step markers, where it left and came
-    back, its casing, and the head (on the edge, pointing out, when the point is beyond it)."""
+    back, its casing, and the head (on the edge, pointing out, when the point is beyond it).
+    With ``grow=False`` the path and casing lines are left alone (the player draws them)."""
     clip = run.clip
     m = clip.rows(k)
-    _set_data(run.path, clip.xy[:m], is3d)
-    marks = _step_marks(run)
-    run.path.set_markevery(marks[: int(np.searchsorted(marks, m))].tolist())
+    if grow:
+        set_line_data(run.path, clip.xy[:m], is3d)
+        marks = step_marks(run)
+        run.path.set_markevery(marks[: int(np.searchsorted(marks, m))].tolist())
     if run.head is not None:
         j = min(k, len(clip.ends) - 1)
-        _set_data(run.head, clip.ends[j : j + 1], is3d)
+        set_line_data(run.head, clip.ends[j : j + 1], is3d)
         _end_style(run.head, run, j, HEAD_MS)
     if run.leaves is not None:
-        _set_data(run.leaves, clip.exits[: int(np.searchsorted(clip.exit_steps, k, side="right"))], is3d)
+        set_line_data(run.leaves, clip.exits[: int(np.searchsorted(clip.exit_steps, k, side="right"))], is3d)
     if run.returns is not None:
-        _set_data(run.returns, clip.entries[: int(np.searchsorted(clip.entry_steps, k, side="right"))], is3d)
-    if run.casing is not None and run.casing_rows is not None:
-        _set_data(run.casing, run.casing_xy[: run.casing_rows[m]], is3d)
+        set_line_data(run.returns, clip.entries[: int(np.searchsorted(clip.entry_steps, k, side="right"))], is3d)
+    if grow and run.casing is not None and run.casing_rows is not None:
+        set_line_data(run.casing, run.casing_xy[: run.casing_rows[m]], is3d)
 
 
-def _step_marks(run: RunArt) -> np.ndarray:
+def step_marks(run: RunArt) -> np.ndarray:
+    """The rows of ``run.clip.xy`` that get a step marker (every few steps on a long path)."""
     if run.marks is None:
         clip = run.clip
         every = max(1, len(run.traj.points) // MAX_MARKERS)
@@ -231,7 +236,8 @@ def _step_marks(run: RunArt) -> np.ndarray:
     return run.marks
 
 
-def _set_data(line: Line2D, xy: np.ndarray, is3d: bool) -> None:
+def set_line_data(line: Line2D, xy: np.ndarray, is3d: bool) -> None:
+    """Set a line's vertices: (M, 2) rows, or (M, 3) on the surface view's 3-D axes."""
     if is3d:
         line.set_data_3d(xy[:, 0], xy[:, 1], xy[:, 2])  # type: ignore[attr-defined]
     else:

@@ -1,34 +1,391 @@
-"""The animation player: frames of a scene by blitting, its moving artists over a background drawn once.
+"""The animation player: frames of a scene by blitting, each painting only what is new.
 
 matplotlib's own ``Animation.save`` redraws the whole figure for every frame. Here the contours,
-axes, labels and legend are drawn once and their pixels saved with ``copy_from_bbox``; each frame
-restores them and draws only the artists of :attr:`Scene.animated` (paths, head markers, panel
-curves, step counter) with ``draw_artist``.
+axes, labels and legend are drawn once and their pixels saved (the *background*). The lines that
+grow (paths, their casings, panel curves: :meth:`~optviz.render.runs.RunArt.growing`) are kept
+in a second saved picture, the *trail*: each frame restores the trail, draws into it only the rows
+added since the last frame, saves it again, and then draws the artists that move (heads, markers,
+arrows, counter, values) over it with ``draw_artist``. A frame's cost therefore depends on the
+steps it adds, not on the steps already drawn.
+
+The trail is rebuilt from the background (every growing line drawn whole, as a full redraw draws
+it) for the first frame, when a frame goes back in time, and when a translucent line grows (a
+casing: two pieces of a translucent line overlapping where they meet would be painted twice).
+
+Long lines are sampled for drawing (:func:`sample_rows`): vertices that stay in one pixel, and
+back-and-forth visits between two pixels already joined, are skipped. Lines with no more rows
+than the figure has pixel columns are drawn whole, so short runs draw exactly as before.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass, field
 
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.colors import to_rgba
+from matplotlib.lines import Line2D
+
+from optviz.render.casing import display_xy
+from optviz.render.marks import set_line_data, step_marks
 from optviz.render.scene import Scene
 
-__all__ = ["Player"]
+__all__ = ["Player", "sample_columns", "sample_rows"]
+
+
+@dataclass
+class _Trail:
+    """One layer: a growing line's stroke, or its step markers, as drawn so far.
+
+    The layer is a coverage map (0-255) over the box the line is clipped to; the line's colour
+    and alpha are applied when the layers are laid over the background. Each new piece is drawn
+    opaque on a scratch canvas and merged with ``max``: where two pieces meet or a zig-zag comes
+    back over itself, the line is painted once, as a full draw paints a whole line once.
+    """
+
+    line: Line2D
+    markers: bool  # this layer holds the line's step markers, not its stroke
+    xy: np.ndarray  # (M, D) every row
+    pixels: np.ndarray  # (M, 2) display coordinates of the rows
+    keep: np.ndarray  # (M,) bool: rows a drawing needs (all, unless the line is long)
+    marks: np.ndarray | None  # sorted rows with a step marker, else None
+    is3d: bool
+    box: tuple[int, int, int, int]  # (row0, row1, col0, col1) of the buffer the line can paint
+    color: np.ndarray = field(init=False)  # (3,) int32
+    alpha: int = field(init=False)  # 0-255
+    coverage: np.ndarray = field(init=False)  # (row1 - row0, col1 - col0) uint8
+    painted: tuple[int, int, int, int] | None = None  # the box holding every painted pixel
+    tail: int = 0  # the row before the last one drawn
+
+    def __post_init__(self) -> None:
+        rgba = to_rgba(self.line.get_color(), self.line.get_alpha())
+        self.color = np.array([round(255 * c) for c in rgba[:3]], dtype=np.int32)
+        self.alpha = 255 if self.markers else round(255 * rgba[3])  # markers are drawn with theirs
+        r0, r1, c0, c1 = self.box
+        self.coverage = np.zeros((r1 - r0, c1 - c0), dtype=np.uint8)
+
+    def clear(self) -> None:
+        self.coverage[...] = 0
+        self.painted = None
+        self.tail = 0
+
+    def draw(self, scratch: RendererAgg, start: int, stop: int) -> tuple[int, int, int, int] | None:
+        """Add rows ``start .. stop - 1`` (from ``start - 1``, where the drawn part ends, if
+        ``start`` > 0) to the layer. The line keeps these rows afterwards.
+
+        Returns the buffer box the piece painted, None if nothing.
+        """
+        line = self.line
+        rows = np.flatnonzero(self.keep[start:stop]) + start
+        # the stroke starts a segment back: the corner where the pieces meet is drawn whole here,
+        # and the round start lies on ground the last piece painted (max keeps it painted once)
+        before = [self.tail, start - 1] if start and not self.markers else [start - 1] if start else []
+        rows = np.unique(np.concatenate([before, rows, [stop - 1]]).astype(np.intp))
+        self.tail = int(rows[-2]) if len(rows) > 1 else int(rows[-1])
+        set_line_data(line, self.xy[rows], self.is3d)
+        saved = (line.get_solid_capstyle(), line.get_alpha(), line.get_linestyle(), line.get_marker())
+        if self.markers:
+            marks = self.marks[np.searchsorted(self.marks, start) : np.searchsorted(self.marks, stop)]
+            if not len(marks):
+                return None
+            line.set_markevery(np.searchsorted(rows, marks).tolist())  # marks are kept rows
+            line.set_linestyle("None")
+        else:
+            line.set_marker("None")
+            if start:
+                line.set_solid_capstyle("round")  # where two pieces meet: the shape of a round join
+        if not self.markers:
+            line.set_alpha(None)  # the stroke's alpha is applied when its layer is laid
+        line.draw(scratch)
+        line.set_solid_capstyle(saved[0])
+        line.set_alpha(saved[1])
+        line.set_linestyle(saved[2])
+        line.set_marker(saved[3])
+        return self._merge(scratch, rows)
+
+    def _merge(self, scratch: RendererAgg, rows: np.ndarray) -> tuple[int, int, int, int] | None:
+        points = self.pixels[rows]
+        points = points[np.isfinite(points).all(axis=1)]
+        if not len(points):
+            return None
+        line = self.line
+        size = line.get_markersize() + 2 * line.get_markeredgewidth() if self.markers else 1.5 * line.get_linewidth()
+        pad = size * scratch.dpi / 72 / 2 + 3
+        (x0, y0), (x1, y1) = points.min(axis=0) - pad, points.max(axis=0) + pad
+        height = scratch.height
+        box = _intersect((int(height - y1), int(np.ceil(height - y0)), int(x0), int(np.ceil(x1))), self.box)
+        if box is None:
+            return None
+        r0, r1, c0, c1 = box
+        drawn = np.asarray(scratch.buffer_rgba())[r0:r1, c0:c1]
+        b0, _, a0, _ = self.box
+        mine = self.coverage[r0 - b0 : r1 - b0, c0 - a0 : c1 - a0]
+        if self.markers:  # each marker is blended on its own, as in a full draw
+            add = drawn[..., 3].astype(np.int32)
+            mine[...] = mine + add - (mine * add + 127) // 255
+        else:
+            np.maximum(mine, drawn[..., 3], out=mine)
+        drawn[...] = 0
+        self.painted = box if self.painted is None else _union(self.painted, box)
+        return box
 
 
 class Player:
-    """Draws frames of a scene (built with ``animated=True``) by blitting."""
+    """Draws frames of a scene (built with ``animated=True``) by blitting over a kept trail.
+
+    Each growing line has two layers (:class:`_Trail`), its stroke and its step markers, laid over
+    the background in the order a full draw paints them, each with its colour and alpha as Agg
+    blends them (within one level of drawing them there directly). Only the boxes a frame's new
+    rows painted are laid again.
+    """
 
     def __init__(self, scene: Scene):
         self.scene = scene
         scene.canvas.draw()  # everything except the artists marked animated
         self.background_rgba = np.asarray(scene.canvas.buffer_rgba()).copy()
-        self._background = scene.canvas.copy_from_bbox(scene.fig.bbox)
+        self._trails, self._order = _trails(scene)
+        trailed = {id(t.line) for t in self._trails}
+        self._overlay = [a for a in scene.animated if id(a) not in trailed]
+        self._check_order(scene.animated, trailed)
+        width, height = scene.canvas.get_width_height()
+        self._scratch = RendererAgg(width, height, scene.fig.dpi)
+        self._trail = self.background_rgba.copy()  # the background with the growing lines
+        self._rows: list[int] | None = None  # rows of each growing line drawn into its layers
 
     def frame(self, k: int) -> np.ndarray:
-        """The picture at step ``k``: an (H, W, 4) uint8 view of the canvas, valid until the next call."""
+        """The picture at step ``k``: an (H, W, 4) uint8 view of the canvas, valid until the next call.
+
+        Frames are cheapest in increasing ``k`` (any order is drawn correctly). Afterwards the growing
+        lines hold only the rows drawn last; ``scene.update(k)`` sets them whole again.
+        """
         scene = self.scene
-        scene.canvas.restore_region(self._background)
-        scene.update(k)
-        for artist in scene.animated:
+        scene.update(k, grow=False)
+        rows = [n for run in scene.runs for n in run.grown(k)]
+        if self._rows is None or any(now < then for now, then in zip(rows, self._rows, strict=True)):
+            for trail in self._trails:
+                trail.clear()
+            self._trail[...] = self.background_rgba
+            self._rows = [0] * len(rows)
+        boxes = [
+            trail.draw(self._scratch, self._rows[i], rows[i])
+            for trail, i in zip(self._trails, self._order, strict=True)
+            if rows[i] > self._rows[i]
+        ]
+        for box in _merged([b for b in boxes if b is not None]):
+            self._lay(box)
+        self._rows = rows
+        canvas = np.asarray(scene.canvas.buffer_rgba())
+        canvas[...] = self._trail
+        for artist in self._overlay:
             scene.fig.draw_artist(artist)
-        return np.asarray(scene.canvas.buffer_rgba())
+        return canvas
+
+    def _lay(self, box: tuple[int, int, int, int]) -> None:
+        """Lay the layers over the background in one box of the trail, as Agg blends (straight alpha)."""
+        r0, r1, c0, c1 = box
+        out = self.background_rgba[r0:r1, c0:c1, :3].astype(np.int32)
+        for trail in self._trails:
+            part = _intersect(box, trail.painted) if trail.painted is not None else None
+            if part is None:
+                continue
+            p0, p1, q0, q1 = part
+            b0, _, a0, _ = trail.box
+            a = trail.coverage[p0 - b0 : p1 - b0, q0 - a0 : q1 - a0, None].astype(np.int32)
+            if trail.alpha < 255:
+                a = (a * trail.alpha + 127) // 255
+            under = out[p0 - r0 : p1 - r0, q0 - c0 : q1 - c0]
+            under[...] = (trail.color * a + under * (255 - a) + 127) // 255
+        self._trail[r0:r1, c0:c1, :3] = out
+
+    @staticmethod
+    def _check_order(animated: list[Artist], trailed: set[int]) -> None:
+        """The trail is drawn before every other moving artist: none of those may belong under a
+        growing line of the same axes (a full draw would paint it first)."""
+        top: dict[int, float] = {}
+        for artist in animated:
+            if id(artist) in trailed:
+                top[id(artist.axes)] = max(top.get(id(artist.axes), -np.inf), artist.get_zorder())
+        for artist in animated:
+            if id(artist) not in trailed and artist.get_zorder() < top.get(id(artist.axes), -np.inf):
+                raise ValueError(f"{artist} is drawn under a growing line and cannot go over the trail")
+
+
+def _trails(scene: Scene) -> tuple[list[_Trail], list[int]]:
+    """The layers of every run's growing lines in the order a full draw paints them (zorder, then
+    as added; a line's markers over its stroke), and for each the line's place in the runs' own
+    order (:meth:`RunArt.grown`)."""
+    width, height = scene.canvas.get_width_height()
+    out, index, lines = [], [], 0
+    for run in scene.runs:
+        for line, xy in run.growing():
+            is3d = scene.is3d and line.axes is scene.main
+            marks = step_marks(run) if line is run.path and line.get_marker() not in (None, "None", "") else None
+            _check_plain(line)
+            pixels = display_xy(line.axes, xy) if is3d else _pixels(line, xy)
+            keep = np.ones(len(xy), dtype=bool)
+            if len(xy) > width:  # more vertices than the figure has pixel columns
+                monotone = not is3d and bool(np.all(np.diff(xy[:, 0]) >= 0))
+                keep = (sample_columns if monotone else sample_rows)(pixels, marks)
+            clip = line.get_clip_box() if line.get_clip_on() else None
+            box = (0, height, 0, width)
+            if clip is not None:  # one pixel more each side: Agg rounds the clip box
+                box = (
+                    _intersect(
+                        (
+                            int(height - clip.y1) - 1,
+                            int(np.ceil(height - clip.y0)) + 1,
+                            int(clip.x0) - 1,
+                            int(np.ceil(clip.x1)) + 1,
+                        ),
+                        box,
+                    )
+                    or box
+                )
+            for markers in (False, True) if marks is not None else (False,):
+                out.append(_Trail(line, markers, xy, pixels, keep, marks, is3d, box))
+                index.append(lines)
+            lines += 1
+    order = sorted(range(len(out)), key=lambda i: out[i].line.get_zorder())
+    return [out[i] for i in order], [index[i] for i in order]
+
+
+def _check_plain(line: Line2D) -> None:
+    """A layer holds coverage and one colour: the line's markers must be in its colour."""
+    if line.get_marker() in (None, "None", ""):
+        return
+    color = to_rgba(line.get_color())
+    for face in (line.get_markerfacecolor(), line.get_markeredgecolor()):
+        if to_rgba(face) != color:
+            raise ValueError(f"{line}: step markers in another colour than the line cannot be kept in its layer")
+
+
+def _intersect(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
+    box = (max(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), min(a[3], b[3]))
+    return box if box[1] > box[0] and box[3] > box[2] else None
+
+
+def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    return (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
+
+
+def _merged(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Boxes with every overlapping pair replaced by their union (laying a box twice is harmless,
+    but costs twice)."""
+    out: list[tuple[int, int, int, int]] = []
+    for box in boxes:
+        while True:
+            hit = next((i for i, other in enumerate(out) if _intersect(box, other) is not None), None)
+            if hit is None:
+                break
+            box = _union(box, out.pop(hit))
+        out.append(box)
+    return out
+
+
+def _pixels(line: Line2D, xy: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return line.get_transform().transform(xy[:, :2])
+
+
+def sample_rows(pixels: np.ndarray, force: np.ndarray | None = None) -> np.ndarray:
+    """Which rows of a polyline to draw so that it looks the same and costs what its pixels do.
+
+    Guarantee, for every prefix of the line (every frame): the drawn rows are rows of the line,
+    unmoved; every pair of pixels (floor of the coordinates) that the line joins is joined by
+    the drawn line too, and the drawn line joins no other pair except two touching pixels both
+    already visited. Rows are skipped by two rules:
+
+    1. **One pixel.** A run of consecutive rows in one pixel keeps its first and last row: the rows
+       between lie in that pixel, and so do the segments joining them.
+    2. **Ground already drawn.** A visit to a pixel is skipped when the line has already joined,
+       earlier on, the pixels it comes from and goes to with this one, and the segment that
+       replaces the visit joins two pixels joined earlier on or touching (a zig-zag over its own
+       track, a run dithering around its minimum). Non-adjacent visits are skipped in each pass,
+       so every replacing segment is checked; passes repeat until none is skipped. The first
+       time a zig-zag joins two pixels, its turning points stay.
+
+    Always kept: the first and last row, rows with a non-finite coordinate (breaks) and their
+    neighbours, and the ``force`` rows (step markers). For lines whose x never decreases (panel
+    curves), :func:`sample_columns` keeps fewer.
+
+    Args:
+        pixels: (M, 2) display coordinates.
+        force: rows that must be kept.
+
+    Returns:
+        (M,) bool.
+    """
+    n = len(pixels)
+    finite = np.isfinite(pixels).all(axis=1)
+    pinned = _pinned(finite, force)
+    cells = np.floor(np.clip(np.where(finite[:, None], pixels, 0.0), -(2.0**30), 2.0**30)).astype(np.int64)
+    cells[~finite] = 2**40 + 4 * np.flatnonzero(~finite)[:, None]  # a break: a pixel of its own, far away
+    _, where, key = np.unique(cells, axis=0, return_index=True, return_inverse=True)
+    cell_of = cells[where]  # the pixel of each key
+    width = len(where)
+    rows = np.arange(n)
+    for parity in (0, 1) * 32:
+        # the visits: runs of rows in one pixel, each kept as its first and last row
+        first = np.concatenate([[True], key[rows[1:]] != key[rows[:-1]]])
+        starts = np.flatnonzero(first)
+        visit = key[rows[starts]]
+        if len(visit) < 3:
+            break
+        held = np.add.reduceat(pinned[rows].astype(np.int64), starts) > 0
+        pair = np.minimum(visit[:-1], visit[1:]) * width + np.maximum(visit[:-1], visit[1:])
+        pairs, first_at = np.unique(pair, return_index=True)  # segment j joins visits j and j + 1
+        seen = np.ones(len(pair), dtype=bool)
+        seen[first_at] = False
+        a, c = visit[:-2], visit[2:]
+        across = np.minimum(a, c) * width + np.maximum(a, c)
+        at = np.minimum(np.searchsorted(pairs, across), len(pairs) - 1)
+        joined = (pairs[at] == across) & (first_at[at] < np.arange(len(across)))  # before segment j - 1
+        touching = (np.abs(cell_of[a] - cell_of[c]) <= 1).all(axis=1)
+        drop = np.zeros(len(visit), dtype=bool)
+        drop[1:-1] = seen[:-1] & seen[1:] & (joined | touching) & ~held[1:-1]
+        drop[np.arange(len(visit)) % 2 != parity] = False  # never two neighbours in one pass
+        if not drop.any() and parity:
+            break
+        lengths = np.diff(np.concatenate([starts, [len(rows)]]))
+        rows = rows[~np.repeat(drop, lengths)]
+    first = np.concatenate([[True], key[rows[1:]] != key[rows[:-1]]])
+    last = np.concatenate([first[1:], [True]])
+    keep = np.zeros(n, dtype=bool)
+    keep[rows[first | last]] = True
+    return keep | pinned
+
+
+def sample_columns(pixels: np.ndarray, force: np.ndarray | None = None) -> np.ndarray:
+    """Rows to draw of a line whose x never decreases: per pixel column the first and last row
+    and the rows of the lowest and highest point (M4 sampling). In every column the drawn line
+    enters and leaves where the full one does and spans the same rows of pixels, with at most
+    four vertices per column. Breaks, their neighbours and ``force`` rows are kept.
+    """
+    finite = np.isfinite(pixels).all(axis=1)
+    keep = _pinned(finite, force)
+    rows = np.flatnonzero(finite)
+    if not len(rows):
+        return keep
+    column = np.floor(pixels[rows, 0]).astype(np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], column[1:] != column[:-1]]))
+    keep[rows[starts]] = True
+    keep[rows[np.concatenate([starts[1:] - 1, [len(rows) - 1]])]] = True
+    y = pixels[rows, 1]
+    order = np.lexsort((y, column))  # by column, then height: the first and last of each column
+    sorted_column = column[order]
+    bounds = np.flatnonzero(np.concatenate([[True], sorted_column[1:] != sorted_column[:-1]]))
+    keep[rows[order[bounds]]] = True
+    keep[rows[order[np.concatenate([bounds[1:] - 1, [len(order) - 1]])]]] = True
+    return keep
+
+
+def _pinned(finite: np.ndarray, force: np.ndarray | None) -> np.ndarray:
+    """The ends, breaks and their neighbours, and the forced rows."""
+    pinned = ~finite
+    pinned[[0, -1]] = True
+    pinned[1:] |= ~finite[:-1]
+    pinned[:-1] |= ~finite[1:]
+    if force is not None:
+        pinned[np.asarray(force, dtype=np.intp)] = True
+    return pinned

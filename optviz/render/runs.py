@@ -37,3 +37,25 @@ class RunArt:
     casing_xy: np.ndarray | None = None
     casing_rows: np.ndarray | None = None
     marks: np.ndarray | None = None  # rows of clip.xy that get a step marker (cached)
+
+    def growing(self) -> list[tuple[Line2D, np.ndarray]]:
+        """The lines that show a growing prefix of fixed rows (the path, its casing, the panel
+        curves), each with all its rows ((M, D) floats): at step ``k`` a line shows the first
+        :meth:`grown` ``(k)`` rows, as :meth:`~optviz.render.scene.Scene.update` sets them."""
+        out = [(self.path, self.clip.xy)]
+        if self.casing is not None and self.casing_xy is not None:
+            out.append((self.casing, self.casing_xy))
+        for name, line in self.panel_lines.items():
+            steps, values = self.series[name]
+            out.append((line, np.column_stack([steps, values]).astype(float)))
+        return out
+
+    def grown(self, k: int) -> list[int]:
+        """How many rows each of :meth:`growing`'s lines shows at step ``k`` (same order)."""
+        m = self.clip.rows(k)
+        out = [m]
+        if self.casing is not None and self.casing_rows is not None:
+            out.append(int(self.casing_rows[m]))
+        for name in self.panel_lines:
+            out.append(min(k + 1, len(self.series[name][0])))  # lr[k] is the rate update k uses
+        return out

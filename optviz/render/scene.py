@@ -65,14 +65,19 @@ class Scene:
     arrows: Arrows | None = None  # --show: gradient, update, momentum arrows
     data: DataArt | None = None  # the data panel's model lines
 
-    def update(self, k: int) -> None:
-        """Show every run's first ``k`` updates (``points[0..k]``); runs that stopped earlier show all."""
+    def update(self, k: int, grow: bool = True) -> None:
+        """Show every run's first ``k`` updates (``points[0..k]``); runs that stopped earlier show all.
+
+        ``grow=False`` leaves the lines of :meth:`RunArt.growing` (paths, casings, panel curves)
+        alone: the player draws only their new rows (setting them all would copy every row).
+        """
         for run in self.runs:
-            show_path(run, k, self.is3d)  # the path clipped to the window, its head and edge marks
+            show_path(run, k, self.is3d, grow)  # the path clipped to the window, its head and edge marks
             for name, line in run.panel_lines.items():
                 steps, values = run.series[name]
                 j = min(k + 1, len(steps))  # lr[k] is the rate update k uses, shown at step k
-                line.set_data(steps[:j], values[:j])
+                if grow:
+                    line.set_data(steps[:j], values[:j])
                 head = run.panel_heads.get(name)
                 if head is not None:
                     head.set_data(steps[max(j - 1, 0) : j], values[max(j - 1, 0) : j])
