@@ -20,12 +20,15 @@ than the figure has pixel columns are drawn whole, so short runs draw exactly as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from numbers import Real
 
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
+from matplotlib.path import Path as MplPath
+from matplotlib.transforms import IdentityTransform
 
 from optviz.render.casing import display_xy
 from optviz.render.marks import set_line_data, step_marks
@@ -83,26 +86,37 @@ class _Trail:
         before = [self.tail, start - 1] if start and not self.markers else [start - 1] if start else []
         rows = np.unique(np.concatenate([before, rows, [stop - 1]]).astype(np.intp))
         self.tail = int(rows[-2]) if len(rows) > 1 else int(rows[-1])
-        set_line_data(line, self.xy[rows], self.is3d)
-        saved = (line.get_solid_capstyle(), line.get_alpha(), line.get_linestyle(), line.get_marker())
         if self.markers:
             marks = self.marks[np.searchsorted(self.marks, start) : np.searchsorted(self.marks, stop)]
             if not len(marks):
                 return None
+        if self.is3d or not _plain_2d(line):
+            self._draw_line2d(scratch, rows, start)
+        elif self.markers:
+            _draw_markers(scratch, line, self.pixels[marks])
+        else:
+            _draw_stroke(scratch, line, self.pixels[rows], "round" if start else line.get_solid_capstyle())
+        return self._merge(scratch, rows)
+
+    def _draw_line2d(self, scratch: RendererAgg, rows: np.ndarray, start: int) -> None:
+        """The piece drawn by the line itself (3-D lines are projected as they draw)."""
+        line = self.line
+        set_line_data(line, self.xy[rows], self.is3d)
+        saved = (line.get_solid_capstyle(), line.get_alpha(), line.get_linestyle(), line.get_marker())
+        if self.markers:
+            marks = self.marks[np.searchsorted(self.marks, start) : np.searchsorted(self.marks, rows[-1] + 1)]
             line.set_markevery(np.searchsorted(rows, marks).tolist())  # marks are kept rows
             line.set_linestyle("None")
         else:
             line.set_marker("None")
+            line.set_alpha(None)  # the stroke's alpha is applied when its layer is laid
             if start:
                 line.set_solid_capstyle("round")  # where two pieces meet: the shape of a round join
-        if not self.markers:
-            line.set_alpha(None)  # the stroke's alpha is applied when its layer is laid
         line.draw(scratch)
         line.set_solid_capstyle(saved[0])
         line.set_alpha(saved[1])
         line.set_linestyle(saved[2])
         line.set_marker(saved[3])
-        return self._merge(scratch, rows)
 
     def _merge(self, scratch: RendererAgg, rows: np.ndarray) -> tuple[int, int, int, int] | None:
         points = self.pixels[rows]
@@ -258,6 +272,61 @@ def _check_plain(line: Line2D) -> None:
     for face in (line.get_markerfacecolor(), line.get_markeredgecolor()):
         if to_rgba(face) != color:
             raise ValueError(f"{line}: step markers in another colour than the line cannot be kept in its layer")
+
+
+def _plain_2d(line: Line2D) -> bool:
+    """A solid 2-D line drawn the default way: its pieces can go to the renderer directly."""
+    marker = line._marker if hasattr(line, "_marker") else None
+    return (
+        line.get_linestyle() in ("-", "None")
+        and line.get_drawstyle() == "default"
+        and line.get_sketch_params() is None
+        and not line.get_path_effects()
+        and (marker is None or not marker.get_alt_path())
+    )
+
+
+def _clipped_gc(renderer: RendererAgg, line: Line2D):
+    gc = renderer.new_gc()
+    if line.get_clip_on():
+        gc.set_clip_rectangle(line.get_clip_box())
+        gc.set_clip_path(line.get_clip_path())
+    gc.set_antialiased(line.get_antialiased())
+    return gc
+
+
+def _draw_stroke(renderer: RendererAgg, line: Line2D, pixels: np.ndarray, cap: str) -> None:
+    """The stroke through ``pixels`` as :meth:`Line2D.draw` draws it, opaque, with ``cap`` ends."""
+    gc = _clipped_gc(renderer, line)
+    gc.set_linewidth(line.get_linewidth())
+    gc.set_joinstyle(line.get_solid_joinstyle())
+    gc.set_capstyle(cap)
+    gc.set_snap(line.get_snap())
+    gc.set_foreground(to_rgba(line.get_color()), isRGBA=True)
+    gc.set_dashes(0, None)
+    renderer.draw_path(gc, MplPath(pixels), IdentityTransform())
+    gc.restore()
+
+
+def _draw_markers(renderer: RendererAgg, line: Line2D, pixels: np.ndarray) -> None:
+    """The line's markers at ``pixels`` as :meth:`Line2D.draw` draws them (with the line's alpha)."""
+    marker = line._marker
+    alpha = line.get_alpha()
+    face = to_rgba(line.get_markerfacecolor(), alpha)
+    edge = to_rgba(line.get_markeredgecolor(), alpha)
+    if face[3] and str(line.get_markerfacecolor()).lower() != "none":
+        edge = (*edge[:3], face[3])  # an "auto" edge takes the face's alpha (see Line2D.draw)
+    gc = _clipped_gc(renderer, line)
+    gc.set_linewidth(line.get_markeredgewidth())
+    gc.set_foreground(edge, isRGBA=True)
+    size = renderer.points_to_pixels(line.get_markersize())
+    snap = marker.get_snap_threshold()
+    gc.set_snap(size >= snap if isinstance(snap, Real) else snap)
+    gc.set_joinstyle(marker.get_joinstyle())
+    gc.set_capstyle(marker.get_capstyle())
+    transform = marker.get_transform().scale(size)
+    renderer.draw_markers(gc, marker.get_path(), transform, MplPath(pixels), IdentityTransform(), face)
+    gc.restore()
 
 
 def _intersect(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
