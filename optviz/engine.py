@@ -22,6 +22,7 @@ from optviz import engine_scalar
 from optviz.errors import HyperparameterError
 from optviz.functions import TestFunction
 from optviz.optim.base import Hyper, Stepper
+from optviz.recording import Recorder, row_norm
 
 __all__ = [
     "MAX_RECORD_BYTES",
@@ -39,8 +40,6 @@ __all__ = [
 ]
 
 Array = np.ndarray
-#: how many recorded coordinates to evaluate (loss, gradient norm) at once: cache-sized blocks
-_BLOCK_VALUES = 1 << 16
 
 
 # ------------------------------------------------------------------------------------------ budget
@@ -119,18 +118,6 @@ def clip_by_norm(grad: Array, max_norm: float) -> Array:
     return grad * np.minimum(1.0, max_norm / (norm + 1e-6))
 
 
-def row_norm(x: Array) -> Array:
-    """Euclidean norm over the last axis, ``(..., D) -> (...)``.
-
-    Summed coordinate by coordinate: each ``x[..., i]`` is contiguous in the engine's layouts,
-    while numpy's ``sum(-1)`` over a strided axis of length 2 is several times slower.
-    """
-    total = x[..., 0] * x[..., 0]
-    for i in range(1, x.shape[-1]):
-        total = total + x[..., i] * x[..., i]
-    return np.sqrt(total)
-
-
 @dataclass(frozen=True)
 class StateRecord:
     """The optimizer's state by update, recorded when :func:`simulate` is asked to; each array is
@@ -172,6 +159,9 @@ class Paths:
     state: StateRecord | None = None  # with record_state=True
     lr: Array | None = None  # (K, N) the lr of each update, where it is not lr·multipliers[k]
     evaluations: Array | None = None  # (K, N) int: function evaluations of each update (L-BFGS)
+    #: with ``record_every``: (R,) the recorded steps; rows, ``diverged_at``, ``lr`` and
+    #: ``evaluations`` then follow them (see :func:`simulate`)
+    steps_at: Array | None = None
 
 
 def simulate(
@@ -190,6 +180,8 @@ def simulate(
     offsets: Array | None = None,
     steppers: Callable[[int], Stepper] | None = None,
     plateau: Any = None,
+    record_every: int = 1,
+    record_dtype: Any = np.float64,
 ) -> Paths:
     """Advance N runs from ``starts`` (N, D) for ``len(multipliers)`` updates.
 
@@ -214,42 +206,52 @@ def simulate(
         plateau: a :class:`optviz.schedules.cycles.Plateau`: from update ``plateau.first`` on, the
             lr is each run's own, stepped after update k with the loss at ``points[k]``; the lrs
             used are returned as ``Paths.lr``.
+        record_every: keep the points of steps 0, K, 2K, ... and the last (``Paths.steps_at``);
+            ``diverged_at`` is then the first recorded step that is not finite, ``Paths.lr`` the
+            lr of the update leaving each recorded point, ``Paths.evaluations`` summed between
+            recorded points. The path itself is the same.
+        record_dtype: keep points, loss and gradient norm in this dtype (float32 halves the
+            memory); they are computed in float64 either way, and so is the finiteness check.
 
     Never raises on overflow: numpy's warnings are silenced and the divergence is recorded.
     A closure-driven stepper (L-BFGS) runs in :func:`_simulate_closure`.
     """
+    if record_state and record_every != 1:
+        raise HyperparameterError(
+            "record_state keeps every update, record_every skips some: drop record_every (or the state panels)"
+        )
     if stepper.closure_update is not None:
         if noise or (batch_size is not None and fn.batch_grad is not None) or steppers is not None:
             raise HyperparameterError(
                 "lbfgs evaluates the loss itself, several times in each step: it takes no gradient noise, "
                 "minibatches or momentum-cycling schedule; drop --noise, --batch-size or the cyclic/onecycle schedule"
             )
+        recorder = Recorder(fn, len(multipliers), starts.shape[-1], len(starts), record_every, record_dtype)
         return _simulate_closure(
-            fn, stepper, starts, lr, multipliers, clip_value, clip_norm, record_state, offsets, plateau
+            fn, stepper, starts, lr, multipliers, clip_value, clip_norm, record_state, offsets, plateau, recorder
         )
     starts = np.asfortranarray(np.array(starts, dtype=float, ndmin=2))
     steps = len(multipliers)
     n_runs, dim = starts.shape
+    recorder = Recorder(fn, steps, dim, n_runs, record_every, record_dtype)
     if n_runs == 1 and not (noise or batch_size or record_state or steppers or plateau) and isinstance(lr, float):
-        scalar = _simulate_scalar(fn, stepper, starts, lr, multipliers, clip_value, clip_norm, offsets)
+        scalar = _simulate_scalar(fn, stepper, starts, lr, multipliers, clip_value, clip_norm, offsets, recorder)
         if scalar is not None:
             return scalar
-    points = np.empty((steps + 1, dim, n_runs))
-    loss = np.empty((steps + 1, n_runs))
-    grad_norm = np.empty((steps + 1, n_runs))
-    points[0] = starts.T
+    recorder.add(starts)
     if not isinstance(lr, float):
         lr = np.asarray(lr, dtype=float).reshape(-1, 1)
     rng = np.random.default_rng(seed) if (noise or batch_size) else None
     use_batches = batch_size is not None and fn.batch_grad is not None
     params = starts
     state = stepper.init(params)
-    block = max(1, _BLOCK_VALUES // (n_runs * dim))
-    evaluated = 0  # points[:evaluated] have their loss and gradient norm
     last = steps
     record = _StateRows(stepper, steps, dim, n_runs) if record_state else None
     control = None if plateau is None else plateau.start(lr, n_runs)
     used_lr = None if offsets is None and plateau is None else np.empty((steps, n_runs))
+    # two sets of buffers the update writes into in turn (``Stepper.buffers``): the inputs of
+    # update k live in the set update k-1 wrote
+    buffers = None if stepper.buffers is None else (stepper.buffers(params), stepper.buffers(params))
     with np.errstate(all="ignore"):
         for k in range(steps):
             if use_batches:
@@ -266,29 +268,39 @@ def simulate(
             step_lr = lr * multipliers[k] if offsets is None else lr * multipliers[k] + offsets[k]
             if control is not None and k >= plateau.first:
                 step_lr, at_loss = control.lr, fn.f(params)
-            params, state = (stepper if steppers is None else steppers(k)).update(grad, state, params, step_lr)
-            points[k + 1] = params.T
+            rule = stepper if steppers is None else steppers(k)
+            if buffers is None:
+                params, state = rule.update(grad, state, params, step_lr)
+            else:
+                params, state = rule.update(grad, state, params, step_lr, buffers[k & 1])
+            if recorder.wants(k + 1):
+                recorder.add(params)
             if used_lr is not None:
                 used_lr[k] = np.broadcast_to(step_lr, (n_runs, 1))[:, 0]
             if control is not None and k >= plateau.first:
                 control = plateau.step(control, at_loss)
             if record is not None:
                 record.add(k, grad, params - before, state, step_lr)
-            if k + 2 - evaluated >= block:
-                evaluated = _evaluate(fn, points, loss, grad_norm, evaluated, k + 2)
             # every run gone non-finite: the rest would be NaN arithmetic, so stop early
             if k % 32 == 31 and not np.isfinite(params).any():
                 last = k + 1
                 break
-        _evaluate(fn, points, loss, grad_norm, evaluated, last + 1)
-        points[last + 1 :] = np.nan
-        loss[last + 1 :] = np.nan
-        grad_norm[last + 1 :] = np.nan
-    finite = np.isfinite(points).all(1) & np.isfinite(loss)
-    diverged_at = np.where(finite.all(0), -1, np.argmin(finite, axis=0))
+        recorder.finish()
     if used_lr is not None and last < steps:
         used_lr[last:] = np.nan
-    return Paths(points, loss, grad_norm, diverged_at, None if record is None else record.done(), used_lr)
+    return _paths(recorder, None if record is None else record.done(), used_lr)
+
+
+def _paths(recorder: Recorder, state: StateRecord | None, used_lr: Array | None, evaluations: Any = None) -> Paths:
+    """The recorded arrays as :class:`Paths`; per-update arrays kept at the recorded updates
+    (lrs) or summed between recorded points (evaluations) when recording is strided."""
+    at = recorder.steps_at()
+    if at is not None:
+        used_lr = None if used_lr is None else used_lr[at[:-1]]
+        evaluations = None if evaluations is None else np.add.reduceat(evaluations, at[:-1], axis=0)
+    return Paths(
+        recorder.points, recorder.loss, recorder.grad_norm, recorder.diverged_at(), state, used_lr, evaluations, at
+    )
 
 
 def _simulate_scalar(
@@ -300,6 +312,7 @@ def _simulate_scalar(
     clip_value: float | None,
     clip_norm: float | None,
     offsets: Array | None,
+    recorder: Recorder,
 ) -> Paths | None:
     """:func:`simulate` for one run of an elementwise optimizer, its coordinates as Python floats
     (:mod:`optviz.engine_scalar`); the same path bit for bit. ``None`` where it does not apply."""
@@ -315,22 +328,17 @@ def _simulate_scalar(
         return grad if clip_norm is None else clip_by_norm(grad, clip_norm)
 
     with np.errstate(all="ignore"):
-        done = engine_scalar.run_scalar(scalar, grad_of, starts[0], used.tolist())
+        done = engine_scalar.run_scalar(scalar, grad_of, starts[0], used.tolist(), recorder.every)
         if done is None:
             return None
         rows, _, last = done
-        steps = len(multipliers)
-        points = np.full((steps + 1, starts.shape[1], 1), np.nan)
-        points[: len(rows), :, 0] = rows
-        loss, grad_norm = np.full((steps + 1, 1), np.nan), np.full((steps + 1, 1), np.nan)
-        _evaluate(fn, points, loss, grad_norm, 0, last + 1)
-    finite = np.isfinite(points).all(1) & np.isfinite(loss)
-    diverged_at = np.where(finite.all(0), -1, np.argmin(finite, axis=0))
+        recorder.add_rows(np.array(rows)[:, :, None])
+        recorder.finish()
     used_lr = None
     if offsets is not None:
         used_lr = used.reshape(-1, 1).copy()
         used_lr[last:] = np.nan
-    return Paths(points, loss, grad_norm, diverged_at, None, used_lr)
+    return _paths(recorder, None, used_lr)
 
 
 def _simulate_closure(
@@ -344,6 +352,7 @@ def _simulate_closure(
     record_state: bool,
     offsets: Array | None,
     plateau: Any,
+    recorder: Recorder,
 ) -> Paths:
     """:func:`simulate` for a stepper that evaluates the function inside its step: update k is
     ``stepper.closure_update(evaluate, ...)``, whose evaluations (clipping applied to each
@@ -352,10 +361,8 @@ def _simulate_closure(
     starts = np.array(starts, dtype=float, ndmin=2)
     steps = len(multipliers)
     n_runs, dim = starts.shape
-    points = np.empty((steps + 1, dim, n_runs))
-    loss, grad_norm = np.empty((steps + 1, n_runs)), np.empty((steps + 1, n_runs))
     evaluations = np.zeros((steps, n_runs), dtype=np.int64)
-    points[0] = starts.T
+    recorder.add(starts)
     if not isinstance(lr, float):
         lr = np.asarray(lr, dtype=float).reshape(-1, 1)
 
@@ -379,7 +386,8 @@ def _simulate_closure(
             if control is not None and k >= plateau.first:
                 step_lr, at_loss = control.lr, fn.f(params)
             params, state = stepper.closure_update(evaluate, state, params, step_lr)
-            points[k + 1] = params.T
+            if recorder.wants(k + 1):
+                recorder.add(params)
             evaluations[k] = state.evaluations
             if used_lr is not None:
                 used_lr[k] = np.broadcast_to(step_lr, (n_runs, 1))[:, 0]
@@ -388,9 +396,7 @@ def _simulate_closure(
             if record is not None:
                 record.add(k, evaluate(before)[1], params - before, state, step_lr)
                 inner.append(state.iterates.transpose(1, 2, 0))
-        _evaluate(fn, points, loss, grad_norm, 0, steps + 1)
-    finite = np.isfinite(points).all(1) & np.isfinite(loss)
-    diverged_at = np.where(finite.all(0), -1, np.argmin(finite, axis=0))
+        recorder.finish()
     state_record = None
     if record is not None:
         width = max((a.shape[0] for a in inner), default=0)
@@ -398,7 +404,7 @@ def _simulate_closure(
         for k, iterates in enumerate(inner):
             padded[k, : iterates.shape[0]] = iterates
         state_record = dataclasses.replace(record.done(), inner=padded)
-    return Paths(points, loss, grad_norm, diverged_at, state_record, used_lr, evaluations)
+    return _paths(recorder, state_record, used_lr, evaluations)
 
 
 class _StateRows:
@@ -433,15 +439,3 @@ class _StateRows:
 
     def done(self) -> StateRecord:
         return StateRecord(self.grad, self.update, self.momentum, self.effective_lr, self.ax)
-
-
-def _evaluate(fn: TestFunction, points: Array, loss: Array, grad_norm: Array, lo: int, hi: int) -> int:
-    """Loss and exact gradient norm of the recorded points ``lo:hi``; returns ``hi``.
-
-    Done in blocks of steps rather than per step: one call over many points costs little more
-    than one over a single point, and a block just written is still in cache.
-    """
-    x = points[lo:hi].transpose(0, 2, 1)  # (B, N, D) view
-    loss[lo:hi] = fn.f(x)
-    grad_norm[lo:hi] = row_norm(fn.grad(x))
-    return hi

@@ -37,11 +37,16 @@ def _sign(a: float) -> float:
     return 1.0 if a > 0 else (-1.0 if a < 0 else a)  # ±0 and NaN as they are, as np.sign
 
 
-#: the NumPy functions an elementwise update may call, for Python floats
+#: the NumPy functions an elementwise update may call, for Python floats (``out`` is ignored: a
+#: float has no place to write into)
 SCALAR_NUMPY = types.SimpleNamespace(
-    sqrt=math.sqrt,
+    sqrt=lambda a, out=None: math.sqrt(a),
+    add=lambda a, b, out=None: a + b,
+    subtract=lambda a, b, out=None: a - b,
+    multiply=lambda a, b, out=None: a * b,
+    divide=lambda a, b, out=None: a / b,
     abs=abs,
-    maximum=_maximum,
+    maximum=lambda a, b, out=None: _maximum(a, b),
     minimum=_minimum,
     sign=_sign,
     where=lambda condition, a, b: a if condition else b,

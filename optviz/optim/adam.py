@@ -28,10 +28,30 @@ class AdamState(NamedTuple):
     max_exp_avg_sq: Array | None  # (N, D) running max of exp_avg_sq, with amsgrad
 
 
-def root_plus_eps(second_moment: Array, bias_correction2: Hyper, eps: Hyper, eps_root: Hyper) -> Array:
+class AdamBuffers(NamedTuple):
+    """Arrays :func:`adam`'s update writes into when the engine gives them (``out``)."""
+
+    params: Array | None = None
+    exp_avg: Array | None = None
+    exp_avg_sq: Array | None = None
+    max_exp_avg_sq: Array | None = None
+    scratch: Array | None = None
+
+
+_ALLOCATE = AdamBuffers()  # every field None: each result a new array
+
+
+def root_plus_eps(
+    second_moment: Array, bias_correction2: Hyper, eps: Hyper, eps_root: Hyper, out: Array | None = None
+) -> Array:
     """``sqrt(v / bc2 + eps_root) + eps``, in torch's order (``sqrt(v) / sqrt(bc2) + eps``) when
-    ``eps_root`` is 0 so that paths match torch's to the last bit."""
-    torch_order = np.sqrt(second_moment) / power(bias_correction2, 0.5) + eps
+    ``eps_root`` is 0 so that paths match torch's to the last bit; computed in ``out`` if given."""
+    if out is None:
+        torch_order = np.sqrt(second_moment) / power(bias_correction2, 0.5) + eps
+    else:
+        root = np.sqrt(second_moment, out=out)
+        root = np.divide(root, power(bias_correction2, 0.5), out=root)
+        torch_order = np.add(root, eps, out=root)
     if isinstance(eps_root, float) and eps_root == 0:
         return torch_order
     with_root = np.sqrt(second_moment / bias_correction2 + eps_root) + eps
@@ -88,22 +108,30 @@ def adam(
         zeros = np.zeros_like(params)
         return AdamState(step=0, exp_avg=zeros, exp_avg_sq=zeros, max_exp_avg_sq=zeros if amsgrad else None)
 
-    def update(grad: Array, state: AdamState, params: Array, lr: Hyper) -> tuple[Array, AdamState]:
+    def update(
+        grad: Array, state: AdamState, params: Array, lr: Hyper, out: AdamBuffers = _ALLOCATE
+    ) -> tuple[Array, AdamState]:
         step = state.step + 1
         if maximize:
             grad = -grad
         if uses_weight_decay:
             grad, params = decay_weights(grad, params, lr, weight_decay, decoupled_weight_decay)
-        exp_avg = lerp(state.exp_avg, grad, 1 - beta1)
-        exp_avg_sq = ema_of_square(state.exp_avg_sq, grad, beta2)
+        exp_avg = lerp(state.exp_avg, grad, 1 - beta1, out=out.exp_avg)
+        exp_avg_sq = ema_of_square(state.exp_avg_sq, grad, beta2, out=out.exp_avg_sq, scratch=out.scratch)
         bias_correction1 = 1 - power(beta1, step)
         bias_correction2 = 1 - power(beta2, step)
         step_size = lr / bias_correction1
         max_exp_avg_sq = state.max_exp_avg_sq
         if amsgrad:
-            max_exp_avg_sq = np.maximum(max_exp_avg_sq, exp_avg_sq)
-        denom = root_plus_eps(max_exp_avg_sq if amsgrad else exp_avg_sq, bias_correction2, eps, eps_root)
-        new_params = params - step_size * exp_avg / denom
+            max_exp_avg_sq = np.maximum(max_exp_avg_sq, exp_avg_sq, out=out.max_exp_avg_sq)
+        second = max_exp_avg_sq if amsgrad else exp_avg_sq
+        denom = root_plus_eps(second, bias_correction2, eps, eps_root, out=out.scratch)
+        if out.params is None:
+            new_params = params - step_size * exp_avg / denom
+        else:  # the same, in the engine's buffers
+            new_params = np.multiply(step_size, exp_avg, out=out.params)
+            new_params = np.divide(new_params, denom, out=new_params)
+            new_params = np.subtract(params, new_params, out=new_params)
         return new_params, AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq)
 
     def effective_lr(state: AdamState, lr: Hyper) -> Array:
@@ -112,7 +140,10 @@ def adam(
         bias_correction2 = 1 - power(beta2, state.step)
         return lr / root_plus_eps(second, bias_correction2, eps, eps_root) + np.zeros_like(second)
 
-    return Stepper(init, update, effective_lr, elementwise=True)
+    def buffers(params: Array) -> AdamBuffers:
+        return AdamBuffers(*(np.empty_like(params) for _ in AdamBuffers._fields))
+
+    return Stepper(init, update, effective_lr, elementwise=True, buffers=buffers)
 
 
 def adamw(
@@ -140,4 +171,4 @@ def adamw(
     )
 
 
-__all__ = ["AdamState", "adam", "adamw", "root_plus_eps"]
+__all__ = ["AdamBuffers", "AdamState", "adam", "adamw", "root_plus_eps"]

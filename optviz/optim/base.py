@@ -53,6 +53,9 @@ class Stepper(NamedTuple):
             arithmetic, this module's helpers and the numpy functions of
             :data:`optviz.engine_scalar.SCALAR_NUMPY`, so the engine may run one run's coordinates as
             Python floats through the same code (:func:`optviz.engine_scalar.scalar_stepper`).
+        buffers: ``buffers(params) -> out``: arrays an ``update(..., out)`` may write its new
+            params and state into instead of allocating them (the engine passes one of two sets
+            in turn, never the set the inputs live in); ``None``: ``update`` takes no ``out``.
     """
 
     init: Callable[[Array], Any]
@@ -62,6 +65,7 @@ class Stepper(NamedTuple):
         None
     )
     elementwise: bool = False
+    buffers: Callable[[Array], Any] | None = None
 
 
 def hyper(name: str, value: Any) -> Hyper:
@@ -125,10 +129,22 @@ def _show(value: Hyper) -> str:
     return np.array2string(np.asarray(value).ravel(), precision=4, threshold=6)
 
 
-def lerp(start: Array, end: Array, weight: Hyper) -> Array:
-    """torch.lerp's arithmetic, term for term, so paths match torch to the last bit where it can."""
+def lerp(start: Array, end: Array, weight: Hyper, out: Array | None = None) -> Array:
+    """torch.lerp's arithmetic, term for term, so paths match torch to the last bit where it can.
+
+    ``out``: an array to write the result into (not ``start`` or ``end``); ``None`` allocates.
+    The two spellings are the same operations in the same order (tests/test_determinism.py checks
+    a batch, computed in buffers, against its runs made one at a time, computed as floats).
+    """
     if isinstance(weight, float):
-        return start + weight * (end - start) if abs(weight) < 0.5 else end - (end - start) * (1 - weight)
+        if out is None:
+            return start + weight * (end - start) if abs(weight) < 0.5 else end - (end - start) * (1 - weight)
+        t = np.subtract(end, start, out=out)
+        if abs(weight) < 0.5:  # start + weight * (end - start)
+            t = np.multiply(weight, t, out=t)
+            return np.add(start, t, out=t)
+        t = np.multiply(t, 1 - weight, out=t)  # end - (end - start) * (1 - weight)
+        return np.subtract(end, t, out=t)
     return np.where(np.abs(weight) < 0.5, start + weight * (end - start), end - (end - start) * (1 - weight))
 
 
@@ -157,9 +173,19 @@ def _pow(base: float, exponent: float) -> float:
         return math.inf
 
 
-def ema_of_square(average: Array, grad: Array, decay: Hyper) -> Array:
-    """``decay·average + (1 − decay)·grad²``: torch's ``avg.mul_(decay).addcmul_(grad, grad, value=1 - decay)``."""
-    return decay * average + (1 - decay) * grad * grad
+def ema_of_square(
+    average: Array, grad: Array, decay: Hyper, out: Array | None = None, scratch: Array | None = None
+) -> Array:
+    """``decay·average + (1 − decay)·grad²``: torch's ``avg.mul_(decay).addcmul_(grad, grad, value=1 - decay)``.
+
+    ``out`` and ``scratch``: arrays to compute in (neither ``average`` nor ``grad``), or ``None``.
+    """
+    if out is None:
+        return decay * average + (1 - decay) * grad * grad
+    total = np.multiply(decay, average, out=out)
+    term = np.multiply(1 - decay, grad, out=scratch)
+    term = np.multiply(term, grad, out=term)
+    return np.add(total, term, out=total)
 
 
 def decay_weights(grad: Array, params: Array, lr: Hyper, weight_decay: Hyper, decoupled: bool) -> tuple[Array, Array]:
