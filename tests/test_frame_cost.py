@@ -195,3 +195,43 @@ def test_short_lines_are_drawn_whole():
     with mpl.rc_context(options.theme.rc(options.font_pt)):
         player = Player(scene)
     assert all(trail.keep.all() for trail in player._trails)
+
+
+# ---------------------------------------------------------------------------------- GIF writer
+
+
+def test_gif_decodes_to_the_frames_drawn_in_the_palette(tmp_path, monkeypatch):
+    """Every decoded frame, whole, is the frame the player drew with each pixel replaced by its
+    nearest palette colour (squared RGB distance, first entry on ties), as a brute-force search
+    here finds it; frames equal to the one before only lengthen its delay."""
+    import imageio.v3 as iio
+
+    import optviz.render.animate as animate
+    from optviz.render import render
+
+    drawn, palettes = [], []
+
+    class Recording(animate.GifWriter):
+        def __init__(self, fh, width, height, palette, *args, **kwargs):
+            palettes.append(palette)
+            super().__init__(fh, width, height, palette, *args, **kwargs)
+
+        def add(self, rgba, duration_ms):
+            drawn.append(rgba[..., :3].copy())
+            super().add(rgba, duration_ms)
+
+    monkeypatch.setattr(animate, "GifWriter", Recording)
+    runs = [optviz.run("ravine", opt, lr=0.4, steps=40) for opt in ("gd", "momentum", "adam")]
+    out = render(runs, "ravine", tmp_path / "a.gif", size=SMALL, frames=41, panels="loss")
+    decoded = iio.imread(out, index=None)[..., :3]
+    palette = palettes[0].astype(np.int64)
+    expected = []
+    for frame in drawn:
+        colors, inverse = np.unique(frame.reshape(-1, 3), axis=0, return_inverse=True)
+        distance = ((colors[:, None, :].astype(np.int64) - palette[None]) ** 2).sum(axis=-1)
+        shown = palette[distance.argmin(axis=1)][inverse.ravel()].reshape(frame.shape)
+        if not expected or (shown != expected[-1]).any():
+            expected.append(shown)
+    assert decoded.shape == (len(expected), *drawn[0].shape)
+    assert (decoded == np.array(expected)).all()
+    assert len(expected) > 30  # the frames do change

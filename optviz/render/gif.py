@@ -80,6 +80,7 @@ class GifWriter:
         self._palette = palette.astype(np.int32)
         self._lut = np.full(1 << 24, TRANSPARENT, dtype=np.uint8)  # 0xBBGGRR -> index; 255: unknown yet
         self._previous: np.ndarray | None = None  # (H, W) uint32 RGBA of the last frame
+        self._changed = np.zeros((height, width), dtype=bool)  # reused: pixels unlike the last frame
         self._shown: np.ndarray | None = None  # (H, W) uint8 palette indices on screen
         self._pending: list | None = None  # [indices (h, w), (x, y), duration ms]
         table = np.zeros((256, 3), dtype=np.uint8)
@@ -98,7 +99,7 @@ class GifWriter:
             self._shown = self._indices(current & 0xFFFFFF)
             self._queue(self._shown.copy(), (0, 0), duration_ms)
             return
-        box = _bbox(current != self._previous)
+        box = _bbox(np.not_equal(current, self._previous, out=self._changed))
         if box is None:
             self._pending[2] += duration_ms
             return
