@@ -144,7 +144,9 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, record_state: 
     first = runs[0]
     n_starts, n_runs = len(starts), len(runs) * len(starts)
     groups = _group_members(runs)
-    check_budget(first.steps, [len(members) * n_starts for members in groups.values()], starts.shape[1])
+    sizes = [len(members) * n_starts for members in groups.values()]
+    itemsize = np.dtype(first.record_dtype).itemsize
+    check_budget(first.steps, sizes, starts.shape[1], every=first.record_every, itemsize=itemsize)
     paths = None
     state: dict[str, np.ndarray] | None = {} if record_state else None
     evaluations = None  # (K, N) function evaluations per update, when a group counts them (L-BFGS)
@@ -165,13 +167,18 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, record_state: 
             offsets=first.schedule.offsets,
             steppers=steppers,
             plateau=first.schedule.plateau,
+            record_every=first.record_every,
+            record_dtype=np.dtype(first.record_dtype),
         )
         rows = np.concatenate([np.arange(m * n_starts, (m + 1) * n_starts) for m in members])
         if state is not None and group.state is not None:
             _place_state(state, rows, group.state, n_runs)
         if group.evaluations is not None:
             if evaluations is None:  # the other optimizers evaluate the gradient once per update
-                evaluations = np.ones((len(group.evaluations), n_runs), dtype=np.int64)
+                per_row = (
+                    np.ones(len(group.evaluations), np.int64) if group.steps_at is None else np.diff(group.steps_at)
+                )
+                evaluations = np.repeat(per_row[:, None], n_runs, axis=1)
             evaluations[:, rows] = group.evaluations
         if len(groups) == 1:
             paths = group  # one update rule: the engine's arrays as they are, no copy
@@ -191,6 +198,7 @@ def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, record_state: 
         None if state is None else {name: np.moveaxis(values, -1, 0) for name, values in state.items()},
         None if paths.lr is None else paths.lr.T,
         evaluations=None if evaluations is None else evaluations.T,
+        steps_at=paths.steps_at,
     )
 
 
@@ -219,28 +227,41 @@ def _widen(values: np.ndarray, width: int) -> np.ndarray:
     return wide
 
 
-def check_budget(steps: int, group_sizes: Sequence[int], dim: int) -> None:
+def check_budget(steps: int, group_sizes: Sequence[int], dim: int, *, every: int = 1, itemsize: int = 8) -> None:
     """Refuse a batch whose recorded paths would take over :data:`~optviz.engine.MAX_RECORD_BYTES`:
-    each group's arrays, plus the whole batch's when several groups are put together.
+    each group's arrays, plus the whole batch's when several groups are put together; recorded
+    every ``every`` steps in values of ``itemsize`` bytes (what the engine allocates).
 
     Examples:
         >>> check_budget(1_000_000, [500], 2)
         Traceback (most recent call last):
         ...
-        optviz.errors.HyperparameterError: 500 runs of 1000000 steps would record 16.0 GB of paths (about 35 s); the limit is 4.0 GB: use at most 249991 steps (--steps) with 500 runs, or at most 124 runs of 1000000 steps
+        optviz.errors.HyperparameterError: 500 runs of 1000000 steps would record 16.0 GB of paths (about 35 s); the limit is 4.0 GB: use at most 249991 steps (--steps) with 500 runs, or at most 124 runs of 1000000 steps, or --record-every 5, or --record-dtype float32
     """
     n_runs = sum(group_sizes)
     # the batch, and while several groups are put in it, the largest group's own arrays
     held = n_runs + (max(group_sizes) if len(group_sizes) > 1 else 0)
-    nbytes = engine.record_bytes(steps, held, dim)
+    nbytes = engine.record_bytes(steps, held, dim, every=every, itemsize=itemsize)
     if nbytes <= engine.MAX_RECORD_BYTES:
         return
-    per_step = engine.record_bytes(1, held, dim) - engine.record_bytes(0, held, dim)
-    fit_steps = min(steps - 1, (engine.MAX_RECORD_BYTES - engine.record_bytes(0, held, dim)) // per_step)
+    per_step = engine.record_bytes(1, held, dim, itemsize=itemsize) - engine.record_bytes(
+        0, held, dim, itemsize=itemsize
+    )
+    live = engine.record_bytes(0, held, dim, itemsize=itemsize)
+    fit_steps = min(steps - 1, (engine.MAX_RECORD_BYTES - live) // per_step * every)
     fit_runs = int(n_runs * engine.MAX_RECORD_BYTES / nbytes)
     fixes = [f"at most {fit_steps} steps (--steps) with {n_runs} runs"] if fit_steps >= 1 else []
     if fit_runs:
         fixes.append(f"at most {fit_runs} runs of {steps} steps")
+    fit_every = -(-every * nbytes // engine.MAX_RECORD_BYTES)  # the recorded part shrinks as 1/every
+    while fit_every < steps and engine.record_bytes(steps, held, dim, every=fit_every, itemsize=itemsize) > (
+        engine.MAX_RECORD_BYTES
+    ):
+        fit_every += 1 + fit_every // 8
+    if fit_every < steps:
+        fixes.append(f"--record-every {fit_every}")
+    if itemsize == 8:
+        fixes.append("--record-dtype float32")
     seconds = sum(engine.simulate_seconds(steps, size) for size in group_sizes)
     engine.check_budget(
         nbytes,
@@ -254,13 +275,15 @@ def _place(paths: engine.Paths | None, rows: np.ndarray, group: engine.Paths, n_
     """Put a group's runs in their places in the batch (made on the first group)."""
     if paths is None:
         steps, dim = group.points.shape[:2]
+        dtype = group.points.dtype
         paths = engine.Paths(
-            np.empty((steps, dim, n_runs)),
-            np.empty((steps, n_runs)),
-            np.empty((steps, n_runs)),
+            np.empty((steps, dim, n_runs), dtype),
+            np.empty((steps, n_runs), dtype),
+            np.empty((steps, n_runs), dtype),
             np.empty(n_runs, int),
             None,
             None if group.lr is None else np.empty((steps - 1, n_runs)),
+            steps_at=group.steps_at,
         )
     paths.points[:, :, rows], paths.loss[:, rows], paths.grad_norm[:, rows] = group.points, group.loss, group.grad_norm
     if group.lr is not None:

@@ -58,15 +58,19 @@ STEP_SECONDS = 1e-5
 RUN_STEP_SECONDS = 5e-8
 
 
-def record_bytes(steps: int, n_runs: int, dim: int) -> int:
+def record_bytes(steps: int, n_runs: int, dim: int, *, every: int = 1, itemsize: int = 8) -> int:
     """Bytes :func:`simulate` allocates for ``n_runs`` runs of ``steps`` updates in ``dim``-D: the
-    recorded points, loss and gradient norm, ``(K+1)·N·(D+2)`` float64, plus the live state.
+    recorded points, loss and gradient norm, ``R·N·(D+2)`` values of ``itemsize`` bytes for the
+    R recorded steps (every ``every``-th and the last), plus the live float64 state.
 
     Examples:
         >>> record_bytes(1_000_000, 500, 2) / 1e9  # --lr 500 times, --steps 1000000
         16.000144
+        >>> record_bytes(1_000_000, 500, 2, every=10, itemsize=4) / 1e9
+        0.800136
     """
-    return 8 * n_runs * ((steps + 1) * (dim + 2) + _LIVE_VALUES * dim)
+    rows = len(range(0, steps + 1, every)) + (steps % every != 0)
+    return n_runs * (itemsize * rows * (dim + 2) + 8 * _LIVE_VALUES * dim)
 
 
 def simulate_seconds(steps: int, n_runs: int) -> float:

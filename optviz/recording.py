@@ -2,8 +2,9 @@
 and where each run first left the finite numbers.
 
 Recording is strided on request (``every``: steps 0, K, 2K, ... and always the last) and kept in
-float32 on request; the loss, the gradient norm and the finiteness check are computed from the
-float64 points, one cache-sized block of recorded steps at a time, right after the loop wrote it.
+float32 on request; the loss and the gradient norm are computed from the float64 points, one
+cache-sized block of recorded steps at a time, right after the loop wrote it, and so is the check
+for the first non-finite row (of the values as kept: float32 overflows past 3.4e38).
 """
 
 from __future__ import annotations
@@ -144,9 +145,10 @@ class Recorder:
         exact = self.stage is None
         grad_norm = self.grad_norm[lo:hi] if exact else np.empty(loss.shape)
         row_norm(self.fn.grad(run_major), out=grad_norm, scratch=self.scratch[: hi - lo])
-        if not exact:
+        if not exact:  # rounded; a value past float32's range becomes inf, and counts as such below
             self.grad_norm[lo:hi] = grad_norm
             self.points[lo:hi] = x
+            x, loss = self.points[lo:hi], self.loss[lo:hi]
         ok = np.isfinite(loss)
         for i in range(x.shape[1]):
             ok &= np.isfinite(x[:, i])

@@ -4,12 +4,13 @@ File formats (all three load back with :func:`load`):
 
 - **CSV**: a first line ``# optviz trajectory {json}`` with the settings and divergence, then the
   header ``step,x1[,x2],loss,grad_norm,lr`` and one row per point. ``lr`` is the learning rate of
-  the update that leaves that point (empty on the last row).
+  the update that leaves that point (empty on the last row). ``step`` is the point's step (with
+  ``record_every``, the recorded steps 0, K, 2K, ... and the last).
 - **JSON**: ``{"format": "optviz-trajectory", "version": 1, "settings": {...}, "diverged": bool,
   "diverged_at": int|null, "points": [[x1, x2], ...], "loss": [...], "grad_norm": [...],
-  "lr": [...]}``.
+  "lr": [...]}``, and ``"step": [...]`` when recorded with ``record_every``.
 - **NPZ**: arrays ``points`` (K+1, D), ``loss`` (K+1,), ``grad_norm`` (K+1,), ``lr`` (K,),
-  ``diverged_at`` (-1 if none) and ``settings`` (a JSON string).
+  ``diverged_at`` (-1 if none) and ``settings`` (a JSON string); ``step`` (R,) with ``record_every``.
 """
 
 from __future__ import annotations
@@ -59,11 +60,24 @@ class Trajectory:
     state: dict[str, Array] | None = None
     #: (K,) int: function evaluations of update k, for optimizers that count them (lbfgs), else None
     evaluations: Array | None = None
+    #: recorded with ``record_every``: (R,) int, the step of each row (0, K, 2K, ..., the last);
+    #: ``lr`` then holds the lr of the update leaving each row, ``evaluations`` the evaluations
+    #: between rows. ``None``: row k is step k.
+    step_numbers: Array | None = None
 
     def __post_init__(self) -> None:
         problem = _shape_problem(self.points, self.loss, self.grad_norm, self.lr, self.diverged_at, self.settings)
+        if problem is None and self.step_numbers is not None:
+            at = self.step_numbers
+            if not isinstance(at, np.ndarray) or at.shape != (len(self.points),) or (np.diff(at) <= 0).any():
+                problem = f"step_numbers must be {len(self.points)} increasing steps, one per point"
         if problem:
             raise OptvizError(f"not a trajectory: {problem}")
+
+    @property
+    def step(self) -> Array:
+        """(R,) the step of each recorded point: ``0..K``, or the strided steps."""
+        return np.arange(len(self.points)) if self.step_numbers is None else self.step_numbers
 
     @property
     def diverged(self) -> bool:
@@ -71,8 +85,8 @@ class Trajectory:
 
     @property
     def steps(self) -> int:
-        """Updates taken before stopping (``len(points) - 1``)."""
-        return len(self.points) - 1
+        """Updates taken before stopping (``len(points) - 1``, or the last recorded step)."""
+        return len(self.points) - 1 if self.step_numbers is None else int(self.step_numbers[-1])
 
     @property
     def final(self) -> Array:
@@ -135,6 +149,9 @@ class TrajectoryBatch:
     #: (N, K) int: function evaluations of update k (lbfgs counts its own; other runs of the batch
     #: 1, their one gradient), or ``None`` when no run is closure-driven
     evaluations: Array | None = None
+    #: with ``record_every``: (R,) the recorded steps (rows follow them, ``diverged_at`` is a step,
+    #: ``lr`` and ``evaluations`` have R-1 columns), else ``None``
+    steps_at: Array | None = None
 
     def settings(self, i: int) -> dict[str, Any]:
         """The settings of run ``i`` (its series' settings and its start point)."""
@@ -143,24 +160,35 @@ class TrajectoryBatch:
     @property
     def lr(self) -> Array:
         """(N, K) learning rate used by update k of each run (computed on demand)."""
-        return self.base_lr[:, None] * self.multipliers if self.run_lr is None else self.run_lr
+        return self.base_lr[:, None] * self._multipliers if self.run_lr is None else self.run_lr
+
+    @property
+    def _multipliers(self) -> Array:
+        """The schedule's multiplier of the update leaving each recorded row."""
+        return self.multipliers if self.steps_at is None else self.multipliers[self.steps_at[:-1]]
+
+    def _row(self, step: int) -> int:
+        """The row of a step that is recorded (``diverged_at``)."""
+        return step if self.steps_at is None else int(np.searchsorted(self.steps_at, step))
 
     def __len__(self) -> int:
         return len(self.points)
 
     def __getitem__(self, i: int) -> Trajectory:
         at = int(self.diverged_at[i])
-        keep = slice(None) if at < 0 else slice(0, at)
-        lr_keep = slice(None) if at < 0 else slice(0, max(at - 1, 0))
+        row = at if at < 0 else self._row(at)
+        keep = slice(None) if at < 0 else slice(0, row)
+        lr_keep = slice(None) if at < 0 else slice(0, max(row - 1, 0))
         return Trajectory(
             self.points[i, keep],
             self.loss[i, keep],
             self.grad_norm[i, keep],
-            self.base_lr[i] * self.multipliers[lr_keep] if self.run_lr is None else self.run_lr[i, lr_keep],
+            self.base_lr[i] * self._multipliers[lr_keep] if self.run_lr is None else self.run_lr[i, lr_keep],
             None if at < 0 else at,
             self.settings(i),
             None if self.state is None else {name: values[i, lr_keep] for name, values in self.state.items()},
             None if self.evaluations is None else self.evaluations[i, lr_keep],
+            None if self.steps_at is None else self.steps_at[keep],
         )
 
     def __iter__(self) -> Iterator[Trajectory]:
@@ -177,7 +205,8 @@ class TrajectoryBatch:
     @property
     def final(self) -> Array:
         """(N, D) last finite point of each run."""
-        last = np.where(self.diverged_at < 0, self.points.shape[1] - 1, np.maximum(self.diverged_at - 1, 0))
+        rows = self.diverged_at if self.steps_at is None else np.searchsorted(self.steps_at, self.diverged_at)
+        last = np.where(self.diverged_at < 0, self.points.shape[1] - 1, np.maximum(rows - 1, 0))
         return self.points[np.arange(len(self)), last]
 
 
@@ -239,11 +268,12 @@ def _csv_text(traj: Trajectory) -> str:
     writer = csv.writer(out, lineterminator="\n")
     dim = traj.points.shape[1]
     writer.writerow(["step", *(f"x{i + 1}" for i in range(dim)), "loss", "grad_norm", "lr"])
+    steps = traj.step.tolist()
     for k in range(len(traj.points)):
         lr = repr(float(traj.lr[k])) if k < len(traj.lr) else ""
         writer.writerow(
             [
-                k,
+                steps[k],
                 *(repr(float(v)) for v in traj.points[k]),
                 repr(float(traj.loss[k])),
                 repr(float(traj.grad_norm[k])),
@@ -262,6 +292,7 @@ def _json_text(traj: Trajectory) -> str:
         "loss": _jsonable(traj.loss),
         "grad_norm": _jsonable(traj.grad_norm),
         "lr": _jsonable(traj.lr),
+        **({} if traj.step_numbers is None else {"step": traj.step_numbers.tolist()}),
     }
     return json.dumps(doc, indent=1)
 
@@ -283,6 +314,7 @@ def save(traj: Trajectory, path: str | os.PathLike) -> Path:
                     lr=traj.lr,
                     diverged_at=np.int64(-1 if traj.diverged_at is None else traj.diverged_at),
                     settings=np.array(json.dumps(_jsonable(traj.settings))),
+                    **({} if traj.step_numbers is None else {"step": traj.step_numbers}),
                 )
         else:
             text = _csv_text(traj) if suffix == ".csv" else _json_text(traj)
@@ -334,7 +366,8 @@ def _read_npz(path: Path) -> tuple[Any, ...]:
             raise LoadError(f"no {', '.join(sorted(missing))} in the archive")
         at = int(data["diverged_at"])
         arrays = [np.asarray(data[key], dtype=float) for key in ("points", "loss", "grad_norm", "lr")]
-        return (*arrays, None if at < 0 else at, _settings(json.loads(str(data["settings"]))))
+        step = np.asarray(data["step"], dtype=np.int64) if "step" in data.files else None
+        return (*arrays, None if at < 0 else at, _settings(json.loads(str(data["settings"]))), None, None, step)
 
 
 def _read_text(text: str, suffix: str) -> tuple[Any, ...]:
@@ -343,7 +376,8 @@ def _read_text(text: str, suffix: str) -> tuple[Any, ...]:
         if not isinstance(doc, dict) or doc.get("format") != "optviz-trajectory":
             raise LoadError('not an optviz trajectory (no "format": "optviz-trajectory")')
         arrays = [np.array(doc[key], dtype=float) for key in ("points", "loss", "grad_norm", "lr")]
-        return (*arrays, doc["diverged_at"], _settings(doc["settings"]))
+        step = np.array(doc["step"], dtype=np.int64) if "step" in doc else None
+        return (*arrays, doc["diverged_at"], _settings(doc["settings"]), None, None, step)
     first, _, body = text.partition("\n")
     if not first.startswith("# optviz trajectory "):
         raise LoadError("its first line is not '# optviz trajectory {...}'")
@@ -361,6 +395,8 @@ def _read_text(text: str, suffix: str) -> tuple[Any, ...]:
     table = np.array([[float(v) if v else np.nan for v in row] for row in rows], dtype=float)
     if not isinstance(meta, dict):
         raise LoadError("its first line holds no settings")
+    step = table[:, 0].astype(np.int64)
+    strided = not np.array_equal(step, np.arange(len(step)))
     return (
         table[:, 1 : 1 + dim],
         table[:, 1 + dim],
@@ -368,6 +404,9 @@ def _read_text(text: str, suffix: str) -> tuple[Any, ...]:
         table[:-1, 3 + dim],
         meta.get("diverged_at"),
         _settings(meta.get("settings")),
+        None,
+        None,
+        step if strided else None,
     )
 
 

@@ -82,6 +82,8 @@ def test_run_passes_options_to_the_api(monkeypatch):
         "noise": 0.1,
         "batch_size": None,
         "seed": 5,
+        "record_every": 1,
+        "record_dtype": "float64",
         "weight_decay": 0.01,
         "adam.betas": (0.8, 0.99),
     }

@@ -337,6 +337,8 @@ RUN_BAD = {
     "noise": -1,
     "batch_size": 2,  # ravine has no samples
     "seed": -1,
+    "record_every": 0,
+    "record_dtype": "float16",
 }
 DRAW_BAD = {
     "panels": "nonsense",

@@ -201,6 +201,13 @@ def run_command(**options: Any) -> None:
 
             _, drawing = render.check_target(out, function, **draw)
             record_state = drawing.needs_state
+            if options.get("record_every", 1) > 1 and out.suffix.lower() in render.ANIMATED_SUFFIXES:
+                from optviz.errors import SpecError
+
+                raise SpecError(
+                    "--record-every keeps some steps only, and an animation shows every step: "
+                    "drop --record-every, or draw a picture (.png, .svg, .pdf)"
+                )
         hyper = _parse_hyper(options.pop("hyper") or [])
         batch = api.run_batch(
             function,

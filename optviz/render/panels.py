@@ -53,9 +53,10 @@ class PanelScale:
 
 
 def series(traj: Trajectory, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """A run's values of panel ``name`` by step (``lr[k]`` is the rate update k uses)."""
+    """A run's values of panel ``name`` by step (``lr[k]`` is the rate update k uses): the
+    recorded steps with ``record_every``."""
     values = {"loss": traj.loss, "grad_norm": traj.grad_norm, "lr": traj.lr}[name]
-    return np.arange(len(values), dtype=float), np.asarray(values, dtype=float)
+    return traj.step[: len(values)].astype(float), np.asarray(values, dtype=float)
 
 
 def add_panels(

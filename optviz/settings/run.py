@@ -83,6 +83,26 @@ def _check_seed(seed: Any) -> int | None:
     return None if seed is None else int(seed)
 
 
+def _check_record_every(every: Any) -> int:
+    if isinstance(every, bool) or not isinstance(every, numbers.Integral) or not 1 <= every <= MAX_STEPS:
+        raise HyperparameterError(
+            f"record_every={every!r} must be a whole number from 1 to {MAX_STEPS}, e.g. --record-every 10"
+        )
+    return int(every)
+
+
+#: the dtypes a path may be kept in (see :mod:`optviz.recording`)
+RECORD_DTYPES = ("float64", "float32")
+
+
+def _check_record_dtype(dtype: Any) -> str:
+    if dtype not in RECORD_DTYPES:
+        raise HyperparameterError(
+            f"record_dtype={dtype!r} must be one of {', '.join(RECORD_DTYPES)}, e.g. --record-dtype float32"
+        )
+    return str(dtype)
+
+
 def _check_batch_size(batch_size: Any, checked: Mapping[str, Any]) -> int | None:
     fn = checked["fn"]
     if batch_size is None:
@@ -353,6 +373,17 @@ class RunSettings(Checked):
     noise: Any = setting(0.0, "Std of Gaussian noise added to gradients.", plain(_check_noise), cli_type=float)
     batch_size: Any = setting(None, "Minibatch size (data losses: thermometer).", _check_batch_size, cli_type=int)
     seed: Any = setting(0, "Seed for noise and minibatches.", plain(_check_seed), cli_type=int)
+    record_every: Any = setting(
+        1,
+        "Keep every K-th step of the path and always the last (less memory; the path is the same).",
+        plain(_check_record_every),
+        cli_type=int,
+    )
+    record_dtype: Any = setting(
+        "float64",
+        "Keep the path in float64 or float32 (half the memory; computed in float64 either way).",
+        plain(_check_record_dtype),
+    )
 
     @property
     def multipliers(self) -> np.ndarray:
@@ -380,4 +411,7 @@ class RunSettings(Checked):
             "lr": self.lr,
             "hyper": self.opt.options,
             "label": self.label,
+            # only when not the default, so that files and summaries of full runs stay as they were
+            **({"record_every": self.record_every} if self.record_every != 1 else {}),
+            **({"record_dtype": self.record_dtype} if self.record_dtype != "float64" else {}),
         }
