@@ -36,6 +36,8 @@ from optviz.render.scene import Scene
 
 __all__ = ["Player", "sample_columns", "sample_rows"]
 
+TILE = 32  # pixels: the side of the squares in which the player notes which layers painted
+
 
 @dataclass
 class _Trail:
@@ -58,6 +60,8 @@ class _Trail:
     color: np.ndarray = field(init=False)  # (3,) int32
     alpha: int = field(init=False)  # 0-255
     coverage: np.ndarray = field(init=False)  # (row1 - row0, col1 - col0) uint8
+    host: _Trail | None = None  # an opaque line's markers merge into its stroke's layer
+    slot: int = -1  # the player's index of a laid layer (one without a host)
     painted: tuple[int, int, int, int] | None = None  # the box holding every painted pixel
     tail: int = 0  # the row before the last one drawn
 
@@ -133,15 +137,16 @@ class _Trail:
             return None
         r0, r1, c0, c1 = box
         drawn = np.asarray(scratch.buffer_rgba())[r0:r1, c0:c1]
-        b0, _, a0, _ = self.box
-        mine = self.coverage[r0 - b0 : r1 - b0, c0 - a0 : c1 - a0]
+        layer = self.host or self
+        b0, _, a0, _ = layer.box
+        mine = layer.coverage[r0 - b0 : r1 - b0, c0 - a0 : c1 - a0]
         if self.markers:  # each marker is blended on its own, as in a full draw
             add = drawn[..., 3].astype(np.int32)
             mine[...] = mine + add - (mine * add + 127) // 255
         else:
             np.maximum(mine, drawn[..., 3], out=mine)
         drawn[...] = 0
-        self.painted = box if self.painted is None else _union(self.painted, box)
+        layer.painted = box if layer.painted is None else _union(layer.painted, box)
         return box
 
 
@@ -164,6 +169,12 @@ class Player:
         self._check_order(scene.animated, trailed)
         width, height = scene.canvas.get_width_height()
         self._scratch = RendererAgg(width, height, scene.fig.dpi)
+        self._laid = [t for t in self._trails if t.host is None]
+        for slot, trail in enumerate(self._laid):
+            trail.slot = slot
+        # which TILE x TILE squares of the figure each laid layer has painted: a box is laid
+        # again from the layers that painted there only
+        self._tiles = np.zeros((len(self._laid), -(-height // TILE), -(-width // TILE)), dtype=bool)
         self._trail = self.background_rgba.copy()  # the background with the growing lines
         self._rows: list[int] | None = None  # rows of each growing line drawn into its layers
 
@@ -179,14 +190,17 @@ class Player:
         if self._rows is None or any(now < then for now, then in zip(rows, self._rows, strict=True)):
             for trail in self._trails:
                 trail.clear()
+            self._tiles[...] = False
             self._trail[...] = self.background_rgba
             self._rows = [0] * len(rows)
-        boxes = [
-            trail.draw(self._scratch, self._rows[i], rows[i])
-            for trail, i in zip(self._trails, self._order, strict=True)
-            if rows[i] > self._rows[i]
-        ]
-        for box in _merged([b for b in boxes if b is not None]):
+        boxes = []
+        for trail, i in zip(self._trails, self._order, strict=True):
+            box = trail.draw(self._scratch, self._rows[i], rows[i]) if rows[i] > self._rows[i] else None
+            if box is not None:
+                r0, r1, c0, c1 = box
+                self._tiles[(trail.host or trail).slot, r0 // TILE : -(-r1 // TILE), c0 // TILE : -(-c1 // TILE)] = True
+                boxes.append(box)
+        for box in _merged(boxes):
             self._lay(box)
         self._rows = rows
         canvas = np.asarray(scene.canvas.buffer_rgba())
@@ -199,7 +213,9 @@ class Player:
         """Lay the layers over the background in one box of the trail, as Agg blends (straight alpha)."""
         r0, r1, c0, c1 = box
         out = self.background_rgba[r0:r1, c0:c1, :3].astype(np.int32)
-        for trail in self._trails:
+        there = self._tiles[:, r0 // TILE : -(-r1 // TILE), c0 // TILE : -(-c1 // TILE)].any(axis=(1, 2))
+        for slot in np.flatnonzero(there):
+            trail = self._laid[slot]
             part = _intersect(box, trail.painted) if trail.painted is not None else None
             if part is None:
                 continue
@@ -259,6 +275,10 @@ def _trails(scene: Scene) -> tuple[list[_Trail], list[int]]:
             for markers in (False, True) if marks is not None else (False,):
                 out.append(_Trail(line, markers, xy, pixels, keep, marks, is3d, box))
                 index.append(lines)
+                alpha = line.get_alpha()
+                if markers and (alpha is None or alpha >= 1):
+                    # opaque: markers over the stroke in one colour are one layer (coverage a + m - a m)
+                    out[-1].host = out[-2]
             lines += 1
     order = sorted(range(len(out)), key=lambda i: out[i].line.get_zorder())
     return [out[i] for i in order], [index[i] for i in order]
