@@ -124,7 +124,7 @@ def run_scalar(
     last = steps
     try:
         for k in range(steps):
-            grad = grad_of(x)[0].tolist()
+            grad = grad_of(x).tolist()[0]
             lr = lrs[k]
             new = []
             for i in range(dim):

@@ -100,6 +100,9 @@ def check(ok: bool, message: str) -> None:
 
 def in_range(name: str, value: Hyper, low: float, high: float = math.inf, *, high_open: bool = False) -> Hyper:
     """Check ``low <= value <= high`` (``< high`` with ``high_open``) elementwise, NaN rejected."""
+    finite = isinstance(value, float) and math.isfinite(value)
+    if finite and low <= value and (value < high if high_open else value <= high):
+        return value  # the usual case, without numpy (an optimizer is built several times per run)
     array = np.asarray(value)
     if not np.all(np.isfinite(array)):
         raise HyperparameterError(f"invalid {name}: {_show(value)}; it must be a finite number")
