@@ -20,6 +20,7 @@ gradient norms are checked against optviz's; then ``--rounds`` rounds run every 
 optviz first; the speed-up is baseline/optviz per round, reported as the median [min, max].
 
     .venv/bin/python benchmarks/bench_engine.py [--rounds 21]
+    .venv/bin/python benchmarks/bench_engine.py --scaling [--rounds 7]   # throughput by batch size
 """
 
 from __future__ import annotations
@@ -93,16 +94,16 @@ def block_steps(n_runs: int) -> int:
     return max(1, EVALUATE_VALUES // n_runs)
 
 
-def numpy_adam(starts: np.ndarray) -> Recorded:
+def numpy_adam(starts: np.ndarray, steps: int = STEPS) -> Recorded:
     """Adam written by hand: every array allocated once, every update in place.
 
     Coordinate-major (2, N), so that each coordinate is one contiguous row; the loss and gradient
     norm of the recorded points are evaluated in blocks (see ``EVALUATE_VALUES``).
     """
     n = len(starts)
-    points = np.empty((STEPS + 1, 2, n))
-    loss = np.empty((STEPS + 1, n))
-    grad_norm = np.empty((STEPS + 1, n))
+    points = np.empty((steps + 1, 2, n))
+    loss = np.empty((steps + 1, n))
+    grad_norm = np.empty((steps + 1, n))
     x = starts.T.copy()  # a copy: ascontiguousarray would return a view of starts when N=1
     hessian_diagonal = np.array([[2 * A], [2 * B]])
     grad, exp_avg, exp_avg_sq, scratch = (np.zeros_like(x) for _ in range(4))
@@ -110,7 +111,7 @@ def numpy_adam(starts: np.ndarray) -> Recorded:
     squares = np.empty((2, block + 1, n))  # scratch for x1², x2²; the first block also holds the start
     points[0] = x
     evaluated = 0  # points[:evaluated] have their loss and gradient norm
-    for k in range(STEPS):
+    for k in range(steps):
         np.multiply(x, hessian_diagonal, out=grad)
         # exp_avg = beta1·exp_avg + (1 − beta1)·grad; exp_avg_sq = beta2·exp_avg_sq + (1 − beta2)·grad²
         exp_avg *= BETA1
@@ -132,8 +133,8 @@ def numpy_adam(starts: np.ndarray) -> Recorded:
         if k + 2 - evaluated >= block:
             evaluate_in_place(points, loss, grad_norm, evaluated, k + 2, squares)
             evaluated = k + 2
-    if evaluated < STEPS + 1:
-        evaluate_in_place(points, loss, grad_norm, evaluated, STEPS + 1, squares)
+    if evaluated < steps + 1:
+        evaluate_in_place(points, loss, grad_norm, evaluated, steps + 1, squares)
     return Recorded(points.transpose(0, 2, 1), loss, grad_norm)
 
 
@@ -265,10 +266,57 @@ def rate_lines(times: dict[str, list[float]]) -> list[str]:
     return lines
 
 
+#: --scaling: (runs, steps), 1e7 to 3e7 run-steps from 10,000 runs on (fewer below: one run of
+#: 1e7 steps would take a minute), the recorded arrays about 1 GB at a million runs
+SCALING = [(1, 1000), (100, 1000), (10_000, 1000), (100_000, 100), (1_000_000, 30)]
+
+
+def scaling(rounds: int) -> None:
+    """Throughput against batch size: optviz.run_batch and the NumPy loop at each size, alternating."""
+    calls: dict[str, Callable[[], object]] = {}
+    for n, steps in SCALING:
+        starts = starts_for(n)
+        if n == 1:
+            calls[f"optviz {n}"] = lambda s=starts, k=steps: optviz.run(FUNCTION, "adam", lr=LR, steps=k, start=s[0])
+        else:
+            calls[f"optviz {n}"] = lambda s=starts, k=steps: optviz.run_batch(FUNCTION, "adam", lr=LR, steps=k, start=s)
+        calls[f"NumPy {n}"] = lambda s=starts, k=steps: numpy_adam(s, k)
+    for call in calls.values():
+        call()  # warm-up
+    measured = alternate(calls, rounds)
+    print(f"Adam on {FUNCTION}, recording point, loss and grad norm at every step; engine throughput by batch size")
+    for line in method_lines(measured, "one untimed warm-up of each first"):
+        print(line)
+    print()
+    rows = []
+    for n, steps in SCALING:
+        ours, theirs = measured.times[f"optviz {n}"], measured.times[f"NumPy {n}"]
+        comparison = measured.compare("", f"optviz {n}", f"NumPy {n}", faster=True)
+        rate = n * steps / statistics.median(ours)
+        rows.append(
+            [
+                f"{n:,}",
+                str(steps),
+                seconds(statistics.median(ours)),
+                f"{rate:.3g}",
+                f"{statistics.median(ours) / (n * steps) * 1e9:.1f}",
+                seconds(statistics.median(theirs)),
+                f"{n * steps / statistics.median(theirs):.3g}",
+                comparison.cells()[3],
+            ]
+        )
+    headers = ["runs", "steps", "optviz", "run-steps/s", "ns/run-step", "NumPy loop", "run-steps/s", "optviz vs NumPy"]
+    print(format_table(headers, rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=21, help="alternating rounds (default 21, about a minute)")
+    parser.add_argument("--scaling", action="store_true", help="throughput by batch size (1 to 1e6 runs) instead")
     args = parser.parse_args()
+    if args.scaling:
+        scaling(args.rounds)
+        return
     torch = load_torch()
     calls = contenders(torch)
     warm_up_and_check(calls)
