@@ -137,7 +137,11 @@ def legend_marks(
     """
     box = np.asarray(limits, dtype=float)
     leaves = comes = beyond = False
+    big = float(np.finfo(float).max)
     for traj in trajs:
+        points = np.nan_to_num(np.asarray(traj.points, dtype=float), nan=0.0, posinf=big, neginf=-big)
+        if np.all((points >= box[:, 0]) & (points <= box[:, 1])):
+            continue  # inside throughout (as clip_path tells inside): never leaves, ends inside
         clip = clip_path(traj.points, box)
         leaves |= bool(len(clip.exits))
         comes |= bool(len(clip.entries))
