@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from optviz.optim import base
+
 __all__ = ["SCALAR_NUMPY", "run_scalar", "scalar_stepper"]
 
 
@@ -74,6 +76,9 @@ def _scalar_globals(module_globals: dict[str, Any]) -> dict[str, Any]:
         for name, value in module_globals.items():
             if isinstance(value, types.FunctionType) and value.__module__.startswith("optviz.optim"):
                 namespace[name] = _rebind(value)
+        if module_globals.get("power") is base.power:
+            # what power() itself calls for a float base and exponent, the only kind here
+            namespace["power"] = base._pow
     return _REBOUND[key]
 
 
