@@ -205,8 +205,14 @@ class Player:
         self._rows = rows
         canvas = np.asarray(scene.canvas.buffer_rgba())
         canvas[...] = self._trail
+        renderer = scene.canvas.get_renderer()
         for artist in self._overlay:
-            scene.fig.draw_artist(artist)
+            if _markers_only(artist):  # heads, markers: straight to the renderer, as Line2D.draw would
+                xy = np.column_stack(artist.get_data()).astype(float)
+                if len(xy):
+                    _draw_markers(renderer, artist, _pixels(artist, xy))
+            else:
+                scene.fig.draw_artist(artist)
         return canvas
 
     def _lay(self, box: tuple[int, int, int, int]) -> None:
@@ -303,6 +309,19 @@ def _plain_2d(line: Line2D) -> bool:
         and line.get_sketch_params() is None
         and not line.get_path_effects()
         and (marker is None or not marker.get_alt_path())
+    )
+
+
+def _markers_only(artist: Artist) -> bool:
+    """A visible 2-D line of markers alone (a head, the start, a minimum), plainly drawn."""
+    return (
+        type(artist) is Line2D
+        and artist.get_visible()
+        and artist.get_linestyle() == "None"
+        and artist.get_marker() not in (None, "None", "")
+        and artist.get_markersize() > 0
+        and artist.get_markevery() is None
+        and _plain_2d(artist)
     )
 
 
