@@ -253,9 +253,9 @@ def simulate(
     record = _StateRows(stepper, steps, dim, n_runs) if record_state else None
     control = None if plateau is None else plateau.start(lr, n_runs)
     used_lr = None if offsets is None and plateau is None else np.empty((steps, n_runs))
-    # two sets of buffers the update writes into in turn (``Stepper.buffers``): the inputs of
-    # update k live in the set update k-1 wrote
-    buffers = None if stepper.buffers is None else (stepper.buffers(params), stepper.buffers(params))
+    # the arrays the update writes into (``Stepper.buffers``): from the second step on, the
+    # params and state it reads (before: a copy, where the state record needs the old params)
+    buffers = None if stepper.buffers is None else stepper.buffers(params)
     with np.errstate(all="ignore"):
         for k in range(steps):
             if use_batches:
@@ -268,7 +268,7 @@ def simulate(
                 grad = clip_by_value(grad, clip_value)
             if clip_norm is not None:
                 grad = clip_by_norm(grad, clip_norm)
-            before = params
+            before = params if record is None or buffers is None else params.copy()
             step_lr = lr * multipliers[k] if offsets is None else lr * multipliers[k] + offsets[k]
             if control is not None and k >= plateau.first:
                 step_lr, at_loss = control.lr, fn.f(params)
@@ -276,7 +276,7 @@ def simulate(
             if buffers is None:
                 params, state = rule.update(grad, state, params, step_lr)
             else:
-                params, state = rule.update(grad, state, params, step_lr, buffers[k & 1])
+                params, state = rule.update(grad, state, params, step_lr, buffers)
             if recorder.wants(k + 1):
                 recorder.add(params)
             if used_lr is not None:

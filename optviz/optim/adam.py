@@ -36,6 +36,7 @@ class AdamBuffers(NamedTuple):
     exp_avg_sq: Array | None = None
     max_exp_avg_sq: Array | None = None
     scratch: Array | None = None
+    scratch2: Array | None = None
 
 
 _ALLOCATE = AdamBuffers()  # every field None: each result a new array
@@ -116,7 +117,7 @@ def adam(
             grad = -grad
         if uses_weight_decay:
             grad, params = decay_weights(grad, params, lr, weight_decay, decoupled_weight_decay)
-        exp_avg = lerp(state.exp_avg, grad, 1 - beta1, out=out.exp_avg)
+        exp_avg = lerp(state.exp_avg, grad, 1 - beta1, out=out.exp_avg, scratch=out.scratch)
         exp_avg_sq = ema_of_square(state.exp_avg_sq, grad, beta2, out=out.exp_avg_sq, scratch=out.scratch)
         bias_correction1 = 1 - power(beta1, step)
         bias_correction2 = 1 - power(beta2, step)
@@ -129,9 +130,9 @@ def adam(
         if out.params is None:
             new_params = params - step_size * exp_avg / denom
         else:  # the same, in the engine's buffers
-            new_params = np.multiply(step_size, exp_avg, out=out.params)
-            new_params = np.divide(new_params, denom, out=new_params)
-            new_params = np.subtract(params, new_params, out=new_params)
+            move = np.multiply(step_size, exp_avg, out=out.scratch2)
+            move = np.divide(move, denom, out=move)
+            new_params = np.subtract(params, move, out=out.params)
         return new_params, AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq)
 
     def effective_lr(state: AdamState, lr: Hyper) -> Array:

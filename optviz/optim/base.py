@@ -53,9 +53,11 @@ class Stepper(NamedTuple):
             arithmetic, this module's helpers and the numpy functions of
             :data:`optviz.engine_scalar.SCALAR_NUMPY`, so the engine may run one run's coordinates as
             Python floats through the same code (:func:`optviz.engine_scalar.scalar_stepper`).
-        buffers: ``buffers(params) -> out``: arrays an ``update(..., out)`` may write its new
-            params and state into instead of allocating them (the engine passes one of two sets
-            in turn, never the set the inputs live in); ``None``: ``update`` takes no ``out``.
+        buffers: ``buffers(params) -> out``: arrays an ``update(..., out)`` writes its new params
+            and state into instead of allocating them. The engine passes the same set at every
+            step, so from the second step on they are the inputs themselves: the update reads each
+            element of an input before it writes that element of its output (elementwise, with
+            scratch arrays of its own). ``None``: ``update`` takes no ``out``.
     """
 
     init: Callable[[Array], Any]
@@ -132,22 +134,23 @@ def _show(value: Hyper) -> str:
     return np.array2string(np.asarray(value).ravel(), precision=4, threshold=6)
 
 
-def lerp(start: Array, end: Array, weight: Hyper, out: Array | None = None) -> Array:
+def lerp(start: Array, end: Array, weight: Hyper, out: Array | None = None, scratch: Array | None = None) -> Array:
     """torch.lerp's arithmetic, term for term, so paths match torch to the last bit where it can.
 
-    ``out``: an array to write the result into (not ``start`` or ``end``); ``None`` allocates.
+    ``out``: an array to write the result into, which may be ``start`` itself (each element of
+    ``start`` is read before it is written); ``scratch``: one more (neither); ``None`` allocates.
     The two spellings are the same operations in the same order (tests/test_determinism.py checks
     a batch, computed in buffers, against its runs made one at a time, computed as floats).
     """
     if isinstance(weight, float):
         if out is None:
             return start + weight * (end - start) if abs(weight) < 0.5 else end - (end - start) * (1 - weight)
-        t = np.subtract(end, start, out=out)
+        t = np.subtract(end, start, out=scratch)
         if abs(weight) < 0.5:  # start + weight * (end - start)
             t = np.multiply(weight, t, out=t)
-            return np.add(start, t, out=t)
+            return np.add(start, t, out=out)
         t = np.multiply(t, 1 - weight, out=t)  # end - (end - start) * (1 - weight)
-        return np.subtract(end, t, out=t)
+        return np.subtract(end, t, out=out)
     return np.where(np.abs(weight) < 0.5, start + weight * (end - start), end - (end - start) * (1 - weight))
 
 
@@ -181,7 +184,8 @@ def ema_of_square(
 ) -> Array:
     """``decay·average + (1 − decay)·grad²``: torch's ``avg.mul_(decay).addcmul_(grad, grad, value=1 - decay)``.
 
-    ``out`` and ``scratch``: arrays to compute in (neither ``average`` nor ``grad``), or ``None``.
+    ``out``: the array to write the result into, which may be ``average`` itself; ``scratch``:
+    one more (neither ``average`` nor ``grad``); ``None`` allocates.
     """
     if out is None:
         return decay * average + (1 - decay) * grad * grad
