@@ -98,7 +98,10 @@ def scalar_stepper(stepper: Any) -> tuple[Callable, Callable] | None:
     if not stepper.elementwise or stepper.closure_update is not None:
         return None
     for cell in stepper.update.__closure__ or ():
-        contents = cell.cell_contents
+        try:
+            contents = cell.cell_contents
+        except ValueError:  # a name of the factory not bound yet
+            continue
         if isinstance(contents, np.ndarray) or (
             isinstance(contents, tuple) and any(isinstance(c, np.ndarray) for c in contents)
         ):
