@@ -139,3 +139,16 @@ def test_cli_draws_strided_pictures_and_refuses_strided_animations(tmp_path):
     assert picture.exit_code == 0 and (tmp_path / "a.png").stat().st_size > 0, picture.output
     animation = runner.invoke(app, [*args, "--out", str(tmp_path / "a.gif")])
     assert animation.exit_code != 0 and not (tmp_path / "a.gif").exists()
+
+
+def test_a_sweep_counts_its_strided_runs_in_its_budget():
+    from optviz import sweep
+    from optviz.errors import ConfigError
+
+    lrs = [round(0.001 * (i + 1), 6) for i in range(300)]
+    config = f"fn: ravine\nsteps: 1000000\nsweep:\n  lr: {lrs}\noverlay: lr\nout: x.png\n"
+    with pytest.raises(ConfigError, match=r"would record 9\.6 GB"):
+        sweep.loads(config, source="c.yaml")
+    for kept in ("record_every: 10", "record_every: 3\nrecord_dtype: float32"):
+        plan = sweep.loads(config.replace("steps: 1000000", f"steps: 1000000\n{kept}"), source="c.yaml")
+        assert plan.figures[0].runs[0].settings.record_every in (3, 10)

@@ -302,7 +302,11 @@ class Expander:
             frames = min(figure.render.get("frames") or _DEFAULT_FRAMES, longest + 1) if animated else 1
             seconds += RENDER_FIGURE_SECONDS + frames * RENDER_FRAME_SECONDS
             for run in figure.runs:
-                nbytes += engine.record_bytes(run.settings.steps, 1, run.settings.fn.dim)
+                kept = {
+                    "every": run.settings.record_every,
+                    "itemsize": 4 if run.settings.record_dtype == "float32" else 8,
+                }
+                nbytes += engine.record_bytes(run.settings.steps, 1, run.settings.fn.dim, **kept)
                 seconds += engine.simulate_seconds(run.settings.steps, 1)
                 steps.add(run.settings.steps)
         n_runs = sum(len(figure.runs) for figure in figures)
