@@ -21,6 +21,8 @@ __all__ = ["display_xy", "draw_casings"]
 MAX_CASED_RUNS = 8
 CASING_ALPHA = 0.45
 CASING_STEP = 3.2  # points of casing each side shows per run covering it
+#: rows: a longer path is sampled once per distinct segment (ends in the same half cells)
+LONG_PATH = 4096
 
 
 def display_xy(ax: Axes, xy: np.ndarray) -> np.ndarray:
@@ -44,18 +46,18 @@ def draw_casings(ax: Axes, runs: list[RunArt], opts: DrawSettings, animated: boo
     lw = max(float(run.path.get_linewidth()) for run in runs)
     cell = max(2.0, 1.2 * lw * opts.dpi / 72.0)  # pixels: paths closer than about a line width coincide
     samples = [_samples(display_xy(ax, run.clip.xy), cell / 2) for run in runs]
-    cells = [_cells(points, cell) for points, _ in samples]
+    cells = [_cells(points, cell) for points, _, _ in samples]
     out: list[Artist] = []
     for i, run in enumerate(runs):
-        points, segment = samples[i]
+        points, segment, same = samples[i]
         if not len(points):
             continue
         rows = len(run.clip.xy)
-        total = np.bincount(segment, minlength=rows)
+        total = np.bincount(segment, minlength=rows)[same]
         cased = np.zeros(rows, dtype=bool)
         covering, top = 0, 0.0
         for j in range(i + 1, len(runs)):
-            hits = np.bincount(segment, weights=_near_cells(points, cell, cells[j]), minlength=rows)
+            hits = np.bincount(segment, weights=_near_cells(points, cell, cells[j]), minlength=rows)[same]
             # a segment is covered when nearly all its samples are; a stretch shorter than a few
             # line widths is two paths crossing, not running together
             by_j = _long_stretches((total > 0) & (hits >= 0.9 * total), total, 8)  # 8 samples: 4 cells
@@ -92,21 +94,30 @@ def _long_stretches(flags: np.ndarray, samples: np.ndarray, least: int) -> np.nd
     return keep
 
 
-def _samples(pixels: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray]:
+def _samples(pixels: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Points every ``spacing`` pixels along each drawn segment (rows r -> r + 1, both finite),
-    and the segment (its first row) each belongs to."""
+    the segment (its first row) each belongs to, and for each row the row whose samples stand
+    for its segment: itself, or on a path of more than :data:`LONG_PATH` rows the first segment
+    with both ends in the same ``spacing`` squares (a zig-zag repeated 100,000 times is sampled
+    once, not 100,000 times)."""
+    same = np.arange(len(pixels))
     if len(pixels) < 2:
-        return np.zeros((0, 2)), np.zeros(0, dtype=int)
+        return np.zeros((0, 2)), np.zeros(0, dtype=int), same
     a, b = pixels[:-1], pixels[1:]
     ok = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
     rows = np.flatnonzero(ok)
-    a, b = a[ok], b[ok]
+    if len(pixels) > LONG_PATH and len(rows):
+        ends = np.floor(np.column_stack([a[rows], b[rows]]) / spacing).astype(np.int64)
+        _, first, inverse = np.unique(ends, axis=0, return_index=True, return_inverse=True)
+        same[rows] = rows[first][inverse.ravel()]
+        rows = rows[np.sort(first)]
+    a, b = a[rows], b[rows]
     counts = np.minimum(np.ceil(np.hypot(*(b - a).T) / spacing).astype(int), 4000) + 1
     segment = np.repeat(rows, counts)
     start = np.repeat(np.cumsum(counts) - counts, counts)
     t = (np.arange(counts.sum()) - start) / np.maximum(np.repeat(counts - 1, counts), 1)
     where = np.repeat(a, counts, axis=0) + t[:, None] * np.repeat(b - a, counts, axis=0)
-    return where, segment
+    return where, segment, same
 
 
 def _cells(points: np.ndarray, cell: float) -> np.ndarray:
