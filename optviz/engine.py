@@ -1,8 +1,14 @@
 """The batched loop: gradient → noise → clip → optimizer step → schedule, for N runs at once.
 
-Divergence is found after the loop rather than masked inside it: a parameter that turns non-finite
-stays non-finite (inf and NaN propagate through every update), so the first non-finite row of the
-recorded path is where the run diverged, and the hot loop stays free of bookkeeping.
+Divergence is found in the recorded rows rather than masked inside the loop: a parameter that
+turns non-finite stays non-finite (inf and NaN propagate through every update), so the first
+non-finite row of the recorded path is where the run diverged. It is checked block by block with
+the loss and gradient norm, while the rows are in cache (:mod:`optviz.recording`), and the hot
+loop stays free of bookkeeping.
+
+One run of an elementwise optimizer runs as Python floats through the same update code
+(:mod:`optviz.engine_scalar`); an optimizer with ``Stepper.buffers`` (Adam) updates a batch in
+place instead of allocating its state at every step.
 
 Layout: the live (N, D) batch is kept in Fortran order (each coordinate one contiguous row of N),
 and the recorded path is ``(K+1, D, N)``, so that broadcasting per-run hyperparameters, summing over
@@ -22,7 +28,7 @@ from optviz import engine_scalar
 from optviz.errors import HyperparameterError
 from optviz.functions import TestFunction
 from optviz.optim.base import Hyper, Stepper
-from optviz.recording import Recorder, row_norm
+from optviz.recording import Recorder, StateRecord, StateRows, row_norm
 
 __all__ = [
     "MAX_RECORD_BYTES",
@@ -120,32 +126,6 @@ def clip_by_norm(grad: Array, max_norm: float) -> Array:
     """torch.nn.utils.clip_grad_norm_ per run: ``g * min(1, max_norm / (||g||_2 + 1e-6))``."""
     norm = row_norm(grad)[..., None]
     return grad * np.minimum(1.0, max_norm / (norm + 1e-6))
-
-
-@dataclass(frozen=True)
-class StateRecord:
-    """The optimizer's state by update, recorded when :func:`simulate` is asked to; each array is
-    ``(K, D, N)``: row k belongs to update k, which takes ``points[k]`` to ``points[k+1]``.
-
-    Attributes:
-        grad: the gradient update k used (noise and clipping applied).
-        update: the step taken, ``points[k+1] − points[k]``.
-        momentum: the momentum/velocity buffer after update k (``momentum_buffer``, Adam's
-            ``exp_avg``), or ``None`` for an optimizer without one.
-        effective_lr: each coordinate's step size after update k (adaptive methods: Adam
-            ``lr/(sqrt(v̂)+eps)``, AdaGrad ``lr_k/(sqrt(sum)+eps)``, RMSprop
-            ``lr/(sqrt(square_avg)+eps)``), or ``None`` for the others.
-        ax: ASGD's running average of the iterates after update k (``None`` for the others).
-        inner: L-BFGS: ``(K, I, D, N)``, the points after each inner iteration of update k
-            (NaN-padded; the last one is ``points[k+1]``), else ``None``.
-    """
-
-    grad: Array
-    update: Array
-    momentum: Array | None
-    effective_lr: Array | None
-    ax: Array | None = None
-    inner: Array | None = None
 
 
 @dataclass(frozen=True)
@@ -250,7 +230,7 @@ def simulate(
     params = starts
     state = stepper.init(params)
     last = steps
-    record = _StateRows(stepper, steps, dim, n_runs) if record_state else None
+    record = StateRows(stepper, steps, dim, n_runs) if record_state else None
     control = None if plateau is None else plateau.start(lr, n_runs)
     used_lr = None if offsets is None and plateau is None else np.empty((steps, n_runs))
     # the arrays the update writes into (``Stepper.buffers``): from the second step on, the
@@ -382,7 +362,7 @@ def _simulate_closure(
         return fn.f(x), grad
 
     params, state = starts, stepper.init(starts)
-    record = _StateRows(stepper, steps, dim, n_runs) if record_state else None
+    record = StateRows(stepper, steps, dim, n_runs) if record_state else None
     inner: list[Array] = []
     control = None if plateau is None else plateau.start(lr, n_runs)
     used_lr = None if offsets is None and plateau is None else np.empty((steps, n_runs))
@@ -412,37 +392,3 @@ def _simulate_closure(
             padded[k, : iterates.shape[0]] = iterates
         state_record = dataclasses.replace(record.done(), inner=padded)
     return _paths(recorder, state_record, used_lr, evaluations)
-
-
-class _StateRows:
-    """The arrays of a :class:`StateRecord`, filled update by update."""
-
-    def __init__(self, stepper: Stepper, steps: int, dim: int, n_runs: int):
-        self.stepper = stepper
-        self.shape = (steps, dim, n_runs)
-        self.grad = np.full(self.shape, np.nan)
-        self.update = np.full(self.shape, np.nan)
-        self.momentum: Array | None = None
-        self.ax: Array | None = None
-        self.effective_lr = np.full(self.shape, np.nan) if stepper.effective_lr is not None else None
-
-    def add(self, k: int, grad: Array, update: Array, state: object, lr: Hyper) -> None:
-        self.grad[k] = grad.T
-        self.update[k] = update.T
-        buffer = getattr(state, "momentum_buffer", None)
-        if buffer is None:
-            buffer = getattr(state, "exp_avg", None)
-        if buffer is not None:
-            if self.momentum is None:
-                self.momentum = np.full(self.shape, np.nan)
-            self.momentum[k] = np.broadcast_to(buffer, update.shape).T
-        ax = getattr(state, "ax", None)
-        if ax is not None:
-            if self.ax is None:
-                self.ax = np.full(self.shape, np.nan)
-            self.ax[k] = ax.T
-        if self.effective_lr is not None:
-            self.effective_lr[k] = np.broadcast_to(self.stepper.effective_lr(state, lr), update.shape).T
-
-    def done(self) -> StateRecord:
-        return StateRecord(self.grad, self.update, self.momentum, self.effective_lr, self.ax)

@@ -9,11 +9,12 @@ for the first non-finite row (of the values as kept: float32 overflows past 3.4e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["RECORD_DTYPES", "Recorder", "recorded_steps", "row_norm", "tune_malloc"]
+__all__ = ["RECORD_DTYPES", "Recorder", "StateRecord", "StateRows", "recorded_steps", "row_norm", "tune_malloc"]
 
 Array = np.ndarray
 #: how many recorded coordinates to evaluate (loss, gradient norm) at once: cache-sized blocks
@@ -173,3 +174,63 @@ class Recorder:
     def steps_at(self) -> Array | None:
         """The recorded steps, or ``None`` when every step is."""
         return None if self.every == 1 else self.at
+
+
+@dataclass(frozen=True)
+class StateRecord:
+    """The optimizer's state by update, recorded when :func:`simulate` is asked to; each array is
+    ``(K, D, N)``: row k belongs to update k, which takes ``points[k]`` to ``points[k+1]``.
+
+    Attributes:
+        grad: the gradient update k used (noise and clipping applied).
+        update: the step taken, ``points[k+1] − points[k]``.
+        momentum: the momentum/velocity buffer after update k (``momentum_buffer``, Adam's
+            ``exp_avg``), or ``None`` for an optimizer without one.
+        effective_lr: each coordinate's step size after update k (adaptive methods: Adam
+            ``lr/(sqrt(v̂)+eps)``, AdaGrad ``lr_k/(sqrt(sum)+eps)``, RMSprop
+            ``lr/(sqrt(square_avg)+eps)``), or ``None`` for the others.
+        ax: ASGD's running average of the iterates after update k (``None`` for the others).
+        inner: L-BFGS: ``(K, I, D, N)``, the points after each inner iteration of update k
+            (NaN-padded; the last one is ``points[k+1]``), else ``None``.
+    """
+
+    grad: Array
+    update: Array
+    momentum: Array | None
+    effective_lr: Array | None
+    ax: Array | None = None
+    inner: Array | None = None
+
+
+class StateRows:
+    """The arrays of a :class:`StateRecord`, filled update by update."""
+
+    def __init__(self, stepper: Any, steps: int, dim: int, n_runs: int):
+        self.stepper = stepper
+        self.shape = (steps, dim, n_runs)
+        self.grad = np.full(self.shape, np.nan)
+        self.update = np.full(self.shape, np.nan)
+        self.momentum: Array | None = None
+        self.ax: Array | None = None
+        self.effective_lr = np.full(self.shape, np.nan) if stepper.effective_lr is not None else None
+
+    def add(self, k: int, grad: Array, update: Array, state: object, lr: Any) -> None:
+        self.grad[k] = grad.T
+        self.update[k] = update.T
+        buffer = getattr(state, "momentum_buffer", None)
+        if buffer is None:
+            buffer = getattr(state, "exp_avg", None)
+        if buffer is not None:
+            if self.momentum is None:
+                self.momentum = np.full(self.shape, np.nan)
+            self.momentum[k] = np.broadcast_to(buffer, update.shape).T
+        ax = getattr(state, "ax", None)
+        if ax is not None:
+            if self.ax is None:
+                self.ax = np.full(self.shape, np.nan)
+            self.ax[k] = ax.T
+        if self.effective_lr is not None:
+            self.effective_lr[k] = np.broadcast_to(self.stepper.effective_lr(state, lr), update.shape).T
+
+    def done(self) -> StateRecord:
+        return StateRecord(self.grad, self.update, self.momentum, self.effective_lr, self.ax)
