@@ -11,7 +11,8 @@ import pytest
 
 import optviz
 from optviz.functions import get as get_function
-from optviz.render.player import Player, sample_columns, sample_rows
+from optviz.render.player import Player
+from optviz.render.sampling import sample_columns, sample_rows
 from optviz.render.scene import Scene, build_scene
 from optviz.settings import DrawSettings
 
