@@ -155,10 +155,10 @@ class _Trail:
 class Player:
     """Draws frames of a scene (built with ``animated=True``) by blitting over a kept trail.
 
-    Each growing line has two layers (:class:`_Trail`), its stroke and its step markers, laid over
-    the background in the order a full draw paints them, each with its colour and alpha as Agg
-    blends them (within one level of drawing them there directly). Only the boxes a frame's new
-    rows painted are laid again.
+    Each growing line has a layer (:class:`_Trail`) for its stroke and one for its step markers (in
+    the stroke's layer when the line is opaque), laid over the background in the order a full draw
+    paints them, each with its colour and alpha as Agg blends them (within one level of drawing
+    them there directly). Only the boxes a frame's new rows painted are laid again.
     """
 
     def __init__(self, scene: Scene):
@@ -286,7 +286,7 @@ def _trails(scene: Scene) -> tuple[list[_Trail], list[int]]:
                 alpha = line.get_alpha()
                 if markers and (alpha is None or alpha >= 1):
                     # opaque: markers over the stroke in one colour are one layer (coverage a + m - a m)
-                    out[-1].host = out[-2]
+                    out[-1].host, out[-1].coverage = out[-2], out[-2].coverage
             lines += 1
     order = sorted(range(len(out)), key=lambda i: out[i].line.get_zorder())
     return [out[i] for i in order], [index[i] for i in order]
