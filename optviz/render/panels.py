@@ -302,7 +302,8 @@ def _log_scale(finite: list[np.ndarray], positive: np.ndarray, zeros: bool) -> P
     if hi_log - lo_log < MIN_DECADES:
         middle = (lo_log + hi_log) / 2
         lo_log, hi_log = middle - MIN_DECADES / 2, middle + MIN_DECADES / 2
-    hi_log = min(hi_log, 308.0)
+    # a loss that underflows through the subnormals (5e-324) would put the floor at 10**-324.9 == 0
+    lo_log, hi_log = max(lo_log, -300.0), min(hi_log, 308.0)
     if not zeros:
         return PanelScale(True, (10.0**lo_log, 10.0**hi_log))
     floor_log = lo_log - 0.5
