@@ -28,7 +28,7 @@ from optviz import engine_scalar
 from optviz.errors import HyperparameterError
 from optviz.functions import TestFunction
 from optviz.optim.base import Hyper, Stepper
-from optviz.recording import Recorder, StateRecord, StateRows, row_norm
+from optviz.recording import LoopHeap, Recorder, StateRecord, StateRows, row_norm
 
 __all__ = [
     "MAX_RECORD_BYTES",
@@ -235,8 +235,8 @@ def simulate(
     used_lr = None if offsets is None and plateau is None else np.empty((steps, n_runs))
     # the arrays the update writes into (``Stepper.buffers``): from the second step on, the
     # params and state it reads (before: a copy, where the state record needs the old params)
-    buffers = None if stepper.buffers is None else stepper.buffers(params)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), LoopHeap(params.nbytes):
+        buffers = None if stepper.buffers is None else stepper.buffers(params)  # on the heap too
         for k in range(steps):
             if use_batches:
                 grad = fn.batch_grad(params, rng.choice(fn.n_samples, size=batch_size, replace=False))

@@ -16,12 +16,12 @@ import numpy as np
 
 __all__ = [
     "RECORD_DTYPES",
+    "LoopHeap",
     "Recorder",
     "StateRecord",
     "StateRows",
     "recorded_steps",
     "row_norm",
-    "tune_malloc",
 ]
 
 Array = np.ndarray
@@ -31,41 +31,62 @@ BLOCK_VALUES = 1 << 16
 RECORD_DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
-#: blocks up to 1 MB stay on the heap (an (N, 2) array of up to 65,000 runs, an evaluated block),
-#: and up to 4 MB of freed heap stays in the process between steps
-_MMAP_THRESHOLD, _TRIM_THRESHOLD = 1 << 20, 4 << 20
-_malloc_tuned = False
+#: outside a batch's loop: blocks up to 1 MB stay on the heap and up to 4 MB of freed heap stays in
+#: the process; inside it, up to 4 times the batch's (N, D) array (at most 32 MB, glibc's own
+#: ceiling), and 4 times that
+_MMAP_THRESHOLD, _TRIM_THRESHOLD, _MAX_MMAP_THRESHOLD = 1 << 20, 4 << 20, 32 << 20
+_mallopt: Any = None  # glibc's, once found usable; False where not
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 
 
-def tune_malloc() -> None:
-    """Let glibc keep the engine's temporaries (a gradient, a block's losses: 0.1 to 1 MB each)
-    on the heap between steps, once per process.
+def _glibc_mallopt() -> Any:
+    """glibc's ``mallopt``, with the thresholds outside a loop set, or ``None``: not glibc, or the
+    user set ``MALLOC_*`` variables (their choice stands)."""
+    global _mallopt
+    if _mallopt is None:
+        _mallopt = False
+        import os
+        import sys
+
+        if sys.platform.startswith("linux") and not any(k.startswith("MALLOC_") for k in os.environ):
+            try:
+                import ctypes
+
+                _mallopt = ctypes.CDLL(None).mallopt
+            except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+                pass
+        if _mallopt:
+            _mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+            _mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
+    return _mallopt or None
+
+
+class LoopHeap:
+    """``with LoopHeap(nbytes):`` around a batch's loop whose arrays take ``nbytes`` each: glibc
+    keeps the loop's temporaries (a gradient, a block's losses) on the heap between steps.
 
     By default glibc maps such blocks afresh or trims the freed heap after a few steps, and the
     process then spends as much time in page faults as in arithmetic (measured: 60 ms of a
-    190 ms batch of 10,000 Adam runs x 1000 steps; 8-19 ms of system time after). Larger blocks
-    are still mapped and given back when freed: a long session keeps less than with glibc's own
-    adaptive thresholds (measured: 440 MB against 484 MB resident after the test files a to l;
-    32 MB / 64 MB thresholds kept 559 MB). Nothing is done off glibc, or when the user set
-    ``MALLOC_*`` variables.
+    190 ms batch of 10,000 Adam runs x 1000 steps; 8-20 ms of system time with this). After the
+    loop the thresholds go back down (1 MB, 4 MB), so the freed heap is given back and a long
+    session keeps less than with glibc's own adaptive thresholds (measured: 440 MB against 484 MB
+    resident after the test files a to l; fixed 32 MB / 64 MB thresholds kept 559 MB).
     """
-    global _malloc_tuned
-    if _malloc_tuned:
-        return
-    _malloc_tuned = True
-    import os
-    import sys
 
-    if not sys.platform.startswith("linux") or any(k.startswith("MALLOC_") for k in os.environ):
-        return
-    try:
-        import ctypes
+    def __init__(self, nbytes: int):
+        self.mmap = min(max(4 * nbytes, _MMAP_THRESHOLD), _MAX_MMAP_THRESHOLD)
 
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return
-    mallopt(-3, _MMAP_THRESHOLD)  # M_MMAP_THRESHOLD
-    mallopt(-1, _TRIM_THRESHOLD)  # M_TRIM_THRESHOLD
+    def __enter__(self) -> None:
+        mallopt = _glibc_mallopt()
+        if mallopt is not None and self.mmap > _MMAP_THRESHOLD:
+            mallopt(_M_MMAP_THRESHOLD, self.mmap)
+            mallopt(_M_TRIM_THRESHOLD, 4 * self.mmap)
+
+    def __exit__(self, *exc: object) -> None:
+        mallopt = _glibc_mallopt()
+        if mallopt is not None and self.mmap > _MMAP_THRESHOLD:
+            mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+            mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
 
 
 def recorded_steps(steps: int, every: int) -> Array:
@@ -102,7 +123,7 @@ class Recorder:
     """
 
     def __init__(self, fn: Any, steps: int, dim: int, n_runs: int, every: int = 1, dtype: Any = np.float64):
-        tune_malloc()
+        _glibc_mallopt()  # before the recorded arrays: from 1 MB they are mapped, and given back
         self.fn = fn
         self.at = recorded_steps(steps, every)
         self.every, self.steps = every, steps
