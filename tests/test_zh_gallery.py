@@ -113,6 +113,19 @@ def test_the_chinese_pictures_carry_the_chinese_title_and_differ_from_the_englis
     assert "title" not in ravine.figures[0].render  # no title_zh, no English title: none
 
 
+def test_labels_zh_are_the_legend_labels_of_the_chinese_pictures_only(tmp_path):
+    text = (
+        "fn: ravine\nopt: [gd, adam]\noverlay: opt\nout: a.png\n"
+        "render: {labels: [plain, adaptive]}\nlabels_zh: [普通, 自适应]\n"
+    )
+    (tmp_path / "a.yaml").write_text(text, "utf-8")
+    assert load(tmp_path / "a.yaml").figures[0].render["labels"] == ["plain", "adaptive"]
+    assert load(tmp_path / "a.yaml", render={"lang": "zh"}).figures[0].render["labels"] == ["普通", "自适应"]
+    (tmp_path / "b.yaml").write_text(text.replace("[普通, 自适应]", "普通"), "utf-8")
+    result = invoke("sweep", tmp_path / "b.yaml", "--dry-run")
+    assert result.exit_code == 2 and "b.yaml:6:" in result.output and "labels_zh" in result.output
+
+
 @pytest.mark.parametrize("theme", [None, "dark"])
 def test_digests_name_the_language_and_the_theme(lessons, theme):
     config = lessons / "configs" / "02-ravine.yaml"

@@ -184,7 +184,8 @@ def loads(
 
 def _localized(doc: Any, render: dict[str, Any]) -> Any:
     """The config with ``render`` replacing its ``render:`` keys (``optviz sweep --lang zh``) and,
-    drawn in another language than English, its ``title_LANG`` (``title_zh``) as the picture's title."""
+    drawn in another language than English, its ``title_LANG`` and ``labels_LANG`` (``title_zh``,
+    ``labels_zh``) as the picture's title and legend labels."""
     from optviz.i18n import check_lang
 
     if not isinstance(doc, dict):
@@ -199,12 +200,14 @@ def _localized(doc: Any, render: dict[str, Any]) -> Any:
         lang = check_lang(given.get("lang"))
     except OptvizError:
         return doc  # DrawSettings names the bad language
-    own = doc.get(f"title_{lang}") if lang != "en" else None
-    if own is not None:
-        given["title"] = own
+    for key in ("title", "labels") if lang != "en" else ():
+        own = doc.get(f"{key}_{lang}")
+        if own is None:
+            continue
+        given[key] = own
         lines = getattr(given, "lines", None)
         if lines is not None:  # an error in the title points at title_LANG's line
-            lines["title"] = doc.lines.get(f"title_{lang}", 1)
+            lines[key] = doc.lines.get(f"{key}_{lang}", 1)
     return doc
 
 

@@ -7,8 +7,9 @@ list); the records check the values, with the messages every entry point gives.
 
 Texts in other languages: a config may give ``title_zh``, ``lesson_zh`` and ``description_zh``
 (one key per text and shipped language of :data:`optviz.i18n.LANGS`: ``_ja`` once ``ja`` ships),
-the Chinese lesson line, description and picture title. English keeps its own places: the file's
-first ``# comment`` line, ``description:`` and ``render: {title: ...}``.
+the Chinese lesson line, description and picture title, and ``labels_zh`` (a list: the legend
+labels). English keeps its own places: the file's first ``# comment`` line, ``description:``,
+``render: {title: ...}`` and ``render: {labels: [...]}``.
 :meth:`~optviz.sweep.plan.Plan.texts` gives them per language, English for one not given.
 A picture's own words follow ``render: {lang: zh}`` (or ``--lang``), not these keys. ::
 
@@ -34,6 +35,7 @@ from optviz.sweep.yaml_lines import Errors
 __all__ = [
     "AXES",
     "FIELDS",
+    "LABEL_KEYS",
     "LANG_KEYS",
     "RUN_DEFAULTS",
     "TRANSLATED",
@@ -58,6 +60,8 @@ FIELDS = ("name", "index", *AXES)
 #: the texts of a lesson a config may give in another language, as ``KEY_LANG`` (``lesson_zh``)
 TRANSLATED = ("title", "lesson", "description")
 LANG_KEYS = tuple(f"{key}_{lang}" for lang in LANGS if lang != "en" for key in TRANSLATED)
+#: the legend labels (``render: {labels: [...]}``) in another language, as ``labels_zh``
+LABEL_KEYS = tuple(f"labels_{lang}" for lang in LANGS if lang != "en")
 
 
 def translations(doc: Any) -> dict[str, dict[str, str]]:
@@ -130,6 +134,7 @@ SweepConfig = _model(
     "A whole config file (see :mod:`optviz.sweep`).",
     description=(str | None, None),
     **{name: (str | None, None) for name in LANG_KEYS},
+    **{name: (list[str] | None, None) for name in LABEL_KEYS},
     **{name: (_yaml_type(name, setting.many), None) for name, (_, setting) in settings_of(RunSettings).items()},
     sweep=(SweepAxes | None, None),
     overlay=(Annotated[list[str], BeforeValidator(_as_list_or_empty)], Field(default_factory=list)),
