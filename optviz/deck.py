@@ -234,6 +234,9 @@ def write_deck(deck: Deck, title: str | None = None) -> Path:
     for item in deck.slides:
         slide = new_slide(5)  # title only
         words, description = lesson_text(item.lesson.plan, deck.lang)
+        key = getattr(item.figure, "key", ())
+        if len(item.lesson.plan.figures) > 1 and key:  # a config of several files: which one this is
+            words += " (" + ", ".join(f"{axis} {value}" for axis, value in key) + ")"
         put_text(slide.shapes.title, words, 24, (_MARGIN, _TITLE_TOP, wide, _TITLE_HEIGHT))
         slide.shapes.add_picture(str(item.image), *_fit(item.image))
         notes = [description] if description else []

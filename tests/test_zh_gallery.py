@@ -144,8 +144,8 @@ def test_the_chinese_deck_has_the_chinese_lessons_and_reuses_the_chinese_gallery
     first, *slides = deck.slides
     assert first.shapes.title.text == tr("deck:title", "zh")
     assert [s.shapes.title.text for s in slides] == [
-        "x² 上的学习率：步子太大会发散",
-        "x² 上的学习率：步子太大会发散",
+        "x² 上的学习率：步子太大会发散 (lr 0.05)",
+        "x² 上的学习率：步子太大会发散 (lr 1.1)",
         "GD on the ravine zig-zags",
     ]
     notes = [s.notes_slide.notes_text_frame.text for s in slides]
