@@ -47,3 +47,22 @@ def torch_path(fn, torch_name, kwargs, lr, start, steps, *, clip_norm=None, clip
             sched.step()
         points.append(param.detach().numpy().copy())
     return np.array(points), np.array(lrs)
+
+
+def full_redraw(scene, k: int, *, restore_background: bool = True) -> np.ndarray:
+    """The picture at step ``k`` drawn the slow way (every artist, a full ``canvas.draw``); a copy.
+
+    The moving artists are animated again afterwards; with ``restore_background`` the canvas holds
+    the background again too, as the scene found it.
+    """
+    scene.update(k)
+    for artist in scene.animated:
+        artist.set_animated(False)
+    try:
+        scene.canvas.draw()
+        return np.asarray(scene.canvas.buffer_rgba()).copy()
+    finally:
+        for artist in scene.animated:
+            artist.set_animated(True)
+        if restore_background:
+            scene.canvas.draw()

@@ -8,6 +8,7 @@ import itertools
 import matplotlib as mpl
 import numpy as np
 import pytest
+from conftest import full_redraw
 
 import optviz
 from optviz.functions import get as get_function
@@ -23,19 +24,6 @@ def _scene(trajs, fn: str, **settings) -> tuple[Scene, DrawSettings]:
     options = DrawSettings(size=settings.pop("size", SMALL), **settings)
     with mpl.rc_context(options.theme.rc(options.font_pt)):
         return build_scene(trajs, get_function(fn), options, animated=True), options
-
-
-def _redraw(scene: Scene, k: int) -> np.ndarray:
-    """The picture at step ``k`` drawn the slow way (every artist, a full ``canvas.draw``)."""
-    scene.update(k)
-    for artist in scene.animated:
-        artist.set_animated(False)
-    try:
-        scene.canvas.draw()
-        return np.asarray(scene.canvas.buffer_rgba()).copy()
-    finally:
-        for artist in scene.animated:
-            artist.set_animated(True)
 
 
 class DrawCounter:
@@ -125,11 +113,13 @@ def test_frames_played_in_order_equal_full_redraws(fn, opts, lr, steps, settings
         for k in np.unique(np.linspace(0, steps, 25).round().astype(int).tolist() + sorted(checks)):
             blitted = player.frame(int(k)).astype(int)
             if k in checks:
-                redrawn = _redraw(scene, int(k)).astype(int)
+                redrawn = full_redraw(scene, int(k), restore_background=False).astype(int)
                 differs = np.abs(blitted - redrawn).max(axis=-1) > 16
                 assert differs.mean() < tolerance, f"step {k}: {differs.sum()} pixels differ"
         back = player.frame(steps // 3).astype(int)  # back in time: the layers start again
-        assert (np.abs(back - _redraw(scene, steps // 3).astype(int)).max(axis=-1) > 16).mean() < tolerance
+        assert (
+            np.abs(back - full_redraw(scene, steps // 3, restore_background=False).astype(int)).max(axis=-1) > 16
+        ).mean() < tolerance
 
 
 # ------------------------------------------------------------------------------------ sampling

@@ -12,6 +12,7 @@ import imageio.v3 as iio
 import matplotlib as mpl
 import numpy as np
 import pytest
+from conftest import full_redraw
 from matplotlib.colors import to_rgb
 from typer.testing import CliRunner
 
@@ -21,7 +22,7 @@ from optviz.functions import get as get_function
 from optviz.render import render
 from optviz.render.gif import GifWriter, build_palette
 from optviz.render.player import Player
-from optviz.render.scene import Scene, build_scene
+from optviz.render.scene import build_scene
 from optviz.render.style import frame_steps, plot_window, truncate_far
 from optviz.settings import DrawSettings, parse_size
 from optviz.themes import D2L_ORANGE
@@ -42,23 +43,6 @@ def _scene(trajs, fn: str, *, animated: bool, **settings):
     options = DrawSettings(size=settings.pop("size", SMALL), **settings)
     with mpl.rc_context(options.theme.rc(options.font_pt)):
         return build_scene(trajs, get_function(fn), options, animated=animated), options
-
-
-def _redraw(scene: Scene, k: int) -> np.ndarray:
-    """The picture at step ``k`` drawn the slow way (a full ``canvas.draw``); a copy.
-
-    Leaves the scene as it found it: moving artists animated, the canvas holding the background.
-    """
-    scene.update(k)
-    for artist in scene.animated:
-        artist.set_animated(False)
-    try:
-        scene.canvas.draw()
-        return np.asarray(scene.canvas.buffer_rgba()).copy()
-    finally:
-        for artist in scene.animated:
-            artist.set_animated(True)
-        scene.canvas.draw()
 
 
 def _pixels(ax, points: np.ndarray, height: int) -> np.ndarray:
@@ -182,7 +166,7 @@ def test_blitted_frame_equals_full_redraw(fn, settings):
     with mpl.rc_context(options.theme.rc(options.font_pt)):
         player = Player(scene)
         blitted = player.frame(17).astype(int)
-        redrawn = _redraw(scene, 17).astype(int)
+        redrawn = full_redraw(scene, 17).astype(int)
         background = player.background_rgba.astype(int)
     differs = np.abs(blitted - redrawn).max(axis=-1) > 16
     assert differs.mean() < 1e-3, f"{differs.sum()} pixels differ"

@@ -102,19 +102,16 @@ def halo(color: str, width: float = 3.0) -> list[Any]:
     return [patheffects.withStroke(linewidth=width, foreground=color)]
 
 
-def power_label(value: float, pos: int | None = None) -> str:
-    """``10⁻³`` in plain Unicode for log axes (mathtext would cost ~5 ms a label), plain numbers
-    between 0.01 and 1000 that are not powers of ten."""
+def power_label(value: float, pos: int | None = None, *, plain: range = range(4)) -> str:
+    """``10⁻³`` in plain Unicode for log axes (mathtext would cost ~5 ms a label); a value that is
+    not a power of ten, or a power in ``plain`` (1, 10, 100, 1000 by default), as a plain number."""
     del pos
     if value <= 0 or not np.isfinite(value):
         return ""
     exponent = np.log10(value)
-    if abs(exponent - round(exponent)) > 1e-9:
+    if abs(exponent - round(exponent)) > 1e-9 or round(exponent) in plain:
         return f"{value:g}"
-    exponent = round(exponent)
-    if 0 <= exponent <= 3:
-        return f"{value:g}"
-    return "10" + str(exponent).translate(_SUPERSCRIPT)
+    return "10" + str(round(exponent)).translate(_SUPERSCRIPT)
 
 
 def save(chart: Chart, path: Path) -> Path:

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, Locator, LogLocator, MaxNLocator, NullLocator
 
 from optviz.i18n import tr, word
+from optviz.render.chart import power_label
 from optviz.render.layout import Layout, shows_x_labels
 from optviz.render.runs import RunArt
 from optviz.render.state_panels import STATE_LABELS, add_state_lines, state_key, state_lines, state_scale
@@ -207,20 +208,6 @@ def limit_ticks(ax: Axes, opts: DrawSettings) -> None:
         ax.yaxis.set_major_locator(MaxNLocator(nbins=opts.max_ticks, steps=_ROUND_STEPS))
 
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _power_label(value: float, pos: int | None = None) -> str:
-    """``10⁻³`` in plain Unicode: matplotlib's log labels are mathtext, whose parser costs ~5 ms a label."""
-    del pos
-    if value <= 0 or not np.isfinite(value):
-        return ""
-    exponent = np.log10(value)
-    if abs(exponent - round(exponent)) > 1e-9:
-        return f"{value:g}"
-    return "10" + str(round(exponent)).translate(_SUPERSCRIPT)
-
-
 def _log_label(scale: PanelScale):
     """Tick labels of a log panel: powers of ten, plain numbers (5, 10, 20) on an axis of under two
     decades, and 0 at the floor."""
@@ -230,7 +217,7 @@ def _log_label(scale: PanelScale):
     def label(value: float, pos: int | None = None) -> str:
         if scale.floor is not None and np.isclose(value, scale.floor, rtol=1e-9, atol=0.0):
             return "0"
-        return f"{value:g}" if short else _power_label(value, pos)
+        return f"{value:g}" if short else power_label(value, pos, plain=range(0))
 
     return label
 
