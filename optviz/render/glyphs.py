@@ -4,13 +4,18 @@ matplotlib 3.11 lays out and rasterises every glyph of a new string on each draw
 label); an animation that shows each run's current loss would spend more on that text than on all
 its paths. :class:`GlyphText` renders each character once into a coverage cell and pastes the
 cells at the characters' advances (no kerning: for numbers and short words it looks the same).
+The width of such a text is the sum of its characters' advances (:func:`glyph_widths`), each
+measured once per process, as each cell is rendered once per process (font, size, resolution and
+rendering settings are part of the key).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import RendererAgg
@@ -18,15 +23,58 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
-__all__ = ["GlyphText", "text_width"]
+__all__ = ["GlyphText", "glyph_widths", "text_width"]
 
 #: pixels of room on each side of a glyph cell: glyphs may overhang their advance
 _PAD = 3
+#: (char, font, dpi) -> advance in pixels; (char, font, dpi, cell height, baseline) -> coverage cell
+_ADVANCES: dict[tuple, float] = {}
+_CELLS: dict[tuple, np.ndarray] = {}
+#: more entries than this (many fonts and sizes in one process) start the caches again
+_MAX_CACHED = 20_000
+_GENERIC = ("serif", "sans-serif", "cursive", "fantasy", "monospace")
 
 
 def text_width(renderer: Any, text: str, prop: FontProperties) -> float:
     """Pixels that ``text`` advances in ``prop`` (trailing spaces count)."""
     return float(renderer.get_text_width_height_descent(text, prop, False)[0])
+
+
+def glyph_widths(renderer: Any, texts: Iterable[str], prop: FontProperties) -> list[float]:
+    """Pixels that each text advances as :class:`GlyphText` draws it: the sum of its characters'
+    advances (no kerning), each measured once."""
+    font = _font_key(prop)
+    return [float(sum(_advance(renderer, char, prop, font) for char in text)) for text in texts]
+
+
+def _font_key(prop: FontProperties) -> tuple:
+    """What a glyph's look depends on besides its character and the resolution: the font (its
+    families, resolved to files by the process-wide font manager), size, and rendering settings."""
+    families = tuple(prop.get_family())
+    return (
+        families,
+        tuple(tuple(mpl.rcParams[f"font.{f}"]) for f in families if f in _GENERIC),
+        prop.get_style(),
+        prop.get_variant(),
+        prop.get_weight(),
+        prop.get_stretch(),
+        prop.get_size_in_points(),
+        prop.get_file(),
+        mpl.rcParams["text.hinting"],
+        mpl.rcParams["text.hinting_factor"],
+        mpl.rcParams["text.antialiased"],
+    )
+
+
+def _advance(renderer: Any, char: str, prop: FontProperties, font: tuple) -> float:
+    """The advance of ``char`` in pixels, measured over ten copies (sub-pixel precision)."""
+    key = (char, font, renderer.dpi)
+    advance = _ADVANCES.get(key)
+    if advance is None:
+        if len(_ADVANCES) > _MAX_CACHED:
+            _ADVANCES.clear()
+        advance = _ADVANCES[key] = text_width(renderer, char * 10, prop) / 10
+    return advance
 
 
 class GlyphText(Artist):
@@ -43,18 +91,25 @@ class GlyphText(Artist):
         self._height = math.ceil(1.5 * size_px) + 2
         self._baseline = math.ceil(1.15 * size_px) + 1
         self._cells: dict[str, tuple[np.ndarray, float]] = {}
+        self._font = _font_key(prop)
         fig.add_artist(self)
 
     def _cell(self, char: str) -> tuple[np.ndarray, float]:
-        """The coverage cell of ``char`` and its advance in pixels (measured over ten copies)."""
-        if char not in self._cells:
+        """The coverage cell of ``char`` and its advance in pixels."""
+        got = self._cells.get(char)
+        if got is None:
             renderer = self._fig.canvas.get_renderer()
-            advance = text_width(renderer, char * 10, self._prop) / 10
-            width = math.ceil(advance) + 2 * _PAD
-            cell = RendererAgg(width, self._height, self._fig.dpi)
-            cell.draw_text(cell.new_gc(), _PAD, self._baseline, char, self._prop, 0)
-            self._cells[char] = (np.asarray(cell.buffer_rgba())[..., 3].copy(), advance)
-        return self._cells[char]
+            advance = _advance(renderer, char, self._prop, self._font)
+            key = (char, self._font, self._fig.dpi, self._height, self._baseline)
+            cell = _CELLS.get(key)
+            if cell is None:
+                if len(_CELLS) > _MAX_CACHED:
+                    _CELLS.clear()
+                agg = RendererAgg(math.ceil(advance) + 2 * _PAD, self._height, self._fig.dpi)
+                agg.draw_text(agg.new_gc(), _PAD, self._baseline, char, self._prop, 0)
+                cell = _CELLS[key] = np.asarray(agg.buffer_rgba())[..., 3].copy()
+            got = self._cells[char] = (cell, advance)
+        return got
 
     def _image(self) -> np.ndarray:
         cells = [self._cell(char) for char in self.text]

@@ -23,7 +23,7 @@ from matplotlib.lines import Line2D
 
 from optviz.functions import TestFunction
 from optviz.i18n import tr, word
-from optviz.render.glyphs import GlyphText, text_width
+from optviz.render.glyphs import GlyphText, glyph_widths, text_width
 from optviz.render.layout import LegendRoom
 from optviz.render.marks import legend_marks
 from optviz.render.panels import panel_scale, series
@@ -216,18 +216,16 @@ def _wrap(renderer, text: str, prop: FontProperties, width: float) -> list[str]:
 
 
 def _value_widths(fig, trajs, opts, frames, prop: FontProperties) -> list[float]:
-    """Animations: the pixel width of the widest value each run shows in any frame."""
+    """Animations: the pixel width of the widest value each run shows in any frame, as
+    :class:`GlyphText` draws it (each character measured once, not each of the frames' values)."""
     if frames is None or not opts.finals:
         return [0.0] * len(trajs)
-    renderer = fig.canvas.get_renderer()
     last = int(frames[-1])
-    widths: dict[str, float] = {}
+    out = []
     for t in trajs:
-        for k in frames:
-            text = value_text(t, None if k >= last else int(k), opts.lang)
-            if text not in widths:
-                widths[text] = text_width(renderer, text, prop)
-    return [max(widths[value_text(t, None if k >= last else int(k), opts.lang)] for k in frames) for t in trajs]
+        texts = {value_text(t, None if k >= last else int(k), opts.lang) for k in frames}
+        out.append(max(glyph_widths(fig.canvas.get_renderer(), texts, prop)))
+    return out
 
 
 def add_values(
