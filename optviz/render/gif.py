@@ -8,12 +8,11 @@
    dispose"), so a frame costs a few kilobytes and a few milliseconds.
 3. **Streaming.** Frames are written as they come; the memory used does not grow with their
    number. The file's blocks are written here from the GIF89a specification; only the LZW
-   compression of each frame's pixels is Pillow's (:func:`image_data`).
+   compression of each frame's pixels is Pillow's encoder's (:func:`image_data`).
 """
 
 from __future__ import annotations
 
-import io
 import struct
 from collections.abc import Sequence
 from typing import BinaryIO
@@ -99,29 +98,27 @@ class GifWriter:
             self._shown = self._indices(current & 0xFFFFFF)
             self._queue(self._shown.copy(), (0, 0), duration_ms)
             return
-        box = _bbox(np.not_equal(current, self._previous, out=self._changed))
-        if box is None:
+        # changed pixels as flat (row-major) positions: one pass, sorted by row
+        flat = np.flatnonzero(np.not_equal(current, self._previous, out=self._changed))
+        if not flat.size:
             self._pending[2] += duration_ms
             return
-        (r0, r1), (c0, c1) = box
-        window = current[r0:r1, c0:c1]
-        changed = window != self._previous[r0:r1, c0:c1]
-        self._previous[r0:r1, c0:c1] = window
-        # look up colours only where pixels changed: a few thousand, not the whole box
-        indices = self._indices(window[changed] & 0xFFFFFF)
-        shown = self._shown[r0:r1, c0:c1]
-        differs = indices != shown[changed]  # a new colour may still map to the entry on screen
+        colors = current.ravel()[flat]
+        self._previous.ravel()[flat] = colors
+        # look up colours only where pixels changed: a few thousand, not the whole frame
+        indices = self._indices(colors & 0xFFFFFF)
+        shown = self._shown.ravel()
+        differs = indices != shown[flat]  # a new colour may still map to the entry on screen
         if not differs.any():
             self._pending[2] += duration_ms
             return
-        new = np.zeros_like(changed)
-        new[changed] = differs
-        shown[new] = indices[differs]
-        (a0, a1), (b0, b1) = _bbox(new)
-        crop = np.full((a1 - a0, b1 - b0), TRANSPARENT, dtype=np.uint8)
-        inner = new[a0:a1, b0:b1]
-        crop[inner] = shown[a0:a1, b0:b1][inner]
-        self._queue(crop, (c0 + b0, r0 + a0), duration_ms)
+        flat, indices = flat[differs], indices[differs]
+        shown[flat] = indices
+        rows, cols = np.divmod(flat, self._size[0])
+        top, left = int(rows[0]), int(cols.min())
+        crop = np.full((int(rows[-1]) + 1 - top, int(cols.max()) + 1 - left), TRANSPARENT, dtype=np.uint8)
+        crop[rows - top, cols - left] = indices
+        self._queue(crop, (left, top), duration_ms)
 
     def close(self) -> None:
         """Write the last frame and the trailer."""
@@ -172,45 +169,14 @@ def _nearest(keys: np.ndarray, palette: np.ndarray) -> np.ndarray:
     return distance.argmin(axis=1).astype(np.uint8)
 
 
-def _bbox(mask: np.ndarray) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """((row0, row1), (col0, col1)), half-open, of the true pixels of ``mask``; None if there are none."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(mask[rows[0] : rows[-1] + 1].any(axis=0))
-    return (int(rows[0]), int(rows[-1]) + 1), (int(cols[0]), int(cols[-1]) + 1)
-
-
 def image_data(indices: np.ndarray) -> bytes:
     """The table-based image data of a GIF frame: LZW minimum code size, data sub-blocks, terminator.
 
-    Pillow has no public call for one frame's compressed pixels, so a one-frame GIF of the indices
-    is saved to memory with Pillow's documented options (raw indices kept: no palette
-    optimisation; no interlacing) and its image data block is copied out of the file.
+    The sub-blocks are Pillow's GIF encoder's output (:meth:`PIL.Image.Image.tobytes` with the
+    ``"gif"`` encoder: raw mode ``L``, 8 bits, not interlaced), the same bytes Pillow's GIF
+    writer puts between a frame's minimum code size (8) and its terminator.
 
     Args:
         indices: (h, w) uint8 palette indices.
     """
-    buffer = io.BytesIO()
-    Image.fromarray(indices).save(buffer, format="GIF", optimize=False, interlace=False)
-    data = buffer.getvalue()
-    pos = 13  # "GIF89a", logical screen descriptor
-    if data[10] & 0x80:  # global colour table
-        pos += 3 << ((data[10] & 7) + 1)
-    while data[pos] == 0x21:  # an extension: introducer, label, sub-blocks
-        pos = _skip_sub_blocks(data, pos + 2)
-    if data[pos] != 0x2C:
-        raise ValueError(f"Pillow wrote an unexpected GIF block {data[pos]:#04x} before the image")
-    flags = data[pos + 9]
-    pos += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)  # descriptor, local colour table
-    end = _skip_sub_blocks(data, pos + 1)  # after the LZW minimum code size
-    if flags & 0x40 or data[end] != 0x3B:
-        raise ValueError("Pillow wrote an interlaced GIF or more than one image")
-    return bytes(data[pos:end])
-
-
-def _skip_sub_blocks(data: bytes, pos: int) -> int:
-    """The position after the data sub-blocks starting at ``pos`` (and their zero-length terminator)."""
-    while data[pos]:
-        pos += data[pos] + 1
-    return pos + 1
+    return b"\x08" + Image.fromarray(indices).tobytes("gif", "L", 8, 0) + b"\x00"
