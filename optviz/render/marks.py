@@ -253,7 +253,9 @@ def _end_style(line: Line2D, run: RunArt, j: int, inside_ms: float) -> None:
     the edge pointing at it. Sizes follow the path's line width (a text scale thickens both)."""
     scale = _scale(run)
     if run.clip.inside[j] or run.head_angle is None:
-        line.set_marker(run.path.get_marker())
+        marker = run.path.get_marker()
+        if line.get_marker() != marker:  # a new MarkerStyle each frame costs more than the head's drawing
+            line.set_marker(marker)
         line.set_markersize(inside_ms * scale)
         line.set_markeredgewidth(1.8)
     else:

@@ -39,6 +39,7 @@ from optviz.render.scene import Scene
 __all__ = ["Player"]
 
 TILE = 32  # pixels: the side of the squares in which the player notes which layers painted
+_IDENTITY = IdentityTransform()
 
 
 @dataclass
@@ -59,17 +60,20 @@ class _Trail:
     marks: np.ndarray | None  # sorted rows with a step marker, else None
     is3d: bool
     box: tuple[int, int, int, int]  # (row0, row1, col0, col1) of the buffer the line can paint
-    color: np.ndarray = field(init=False)  # (3,) int32
+    color: np.ndarray = field(init=False)  # (3,) uint16
     alpha: int = field(init=False)  # 0-255
     coverage: np.ndarray = field(init=False)  # (row1 - row0, col1 - col0) uint8
     host: _Trail | None = None  # an opaque line's markers merge into its stroke's layer
     slot: int = -1  # the player's index of a laid layer (one without a host)
     painted: tuple[int, int, int, int] | None = None  # the box holding every painted pixel
     tail: int = 0  # the row before the last one drawn
+    whole: bool = field(init=False)  # every row is drawn (a line no longer than the figure is wide)
+    pen: tuple | None = field(init=False, default=None)  # how the piece is drawn, set up once
 
     def __post_init__(self) -> None:
         rgba = to_rgba(self.line.get_color(), self.line.get_alpha())
-        self.color = np.array([round(255 * c) for c in rgba[:3]], dtype=np.int32)
+        self.color = np.array([round(255 * c) for c in rgba[:3]], dtype=np.uint16)
+        self.whole = bool(self.keep.all())
         self.alpha = 255 if self.markers else round(255 * rgba[3])  # markers are drawn with theirs
         r0, r1, c0, c1 = self.box
         self.coverage = np.zeros((r1 - r0, c1 - c0), dtype=np.uint8)
@@ -86,11 +90,16 @@ class _Trail:
         Returns the buffer box the piece painted, None if nothing.
         """
         line = self.line
-        rows = np.flatnonzero(self.keep[start:stop]) + start
         # the stroke starts a segment back: the corner where the pieces meet is drawn whole here,
         # and the round start lies on ground the last piece painted (max keeps it painted once)
         before = [self.tail, start - 1] if start and not self.markers else [start - 1] if start else []
-        rows = np.unique(np.concatenate([before, rows, [stop - 1]]).astype(np.intp))
+        if self.whole:  # the same rows, without sorting them out
+            rows = np.arange(start - 1 if start else 0, stop)
+            if before and before[0] < rows[0]:
+                rows = np.concatenate([before[:1], rows])
+        else:
+            rows = np.flatnonzero(self.keep[start:stop]) + start
+            rows = np.unique(np.concatenate([before, rows, [stop - 1]]).astype(np.intp))
         self.tail = int(rows[-2]) if len(rows) > 1 else int(rows[-1])
         if self.markers:
             marks = self.marks[np.searchsorted(self.marks, start) : np.searchsorted(self.marks, stop)]
@@ -99,9 +108,10 @@ class _Trail:
         if self.is3d or not _plain_2d(line):
             self._draw_line2d(scratch, rows, start)
         elif self.markers:
-            _draw_markers(scratch, line, self.pixels[marks])
+            self.pen = _draw_markers(scratch, line, self.pixels[marks], self.pen)
         else:
-            _draw_stroke(scratch, line, self.pixels[rows], "round" if start else line.get_solid_capstyle())
+            cap = "round" if start else line.get_solid_capstyle()
+            self.pen = _draw_stroke(scratch, line, self.pixels[rows], cap, self.pen)
         return self._merge(scratch, rows)
 
     def _draw_line2d(self, scratch: RendererAgg, rows: np.ndarray, start: int) -> None:
@@ -220,7 +230,8 @@ class Player:
     def _lay(self, box: tuple[int, int, int, int]) -> None:
         """Lay the layers over the background in one box of the trail, as Agg blends (straight alpha)."""
         r0, r1, c0, c1 = box
-        out = self.background_rgba[r0:r1, c0:c1, :3].astype(np.int32)
+        # 16 bits hold every term: 255 * 255 + 127 < 2^16
+        out = self.background_rgba[r0:r1, c0:c1, :3].astype(np.uint16)
         there = self._tiles[:, r0 // TILE : -(-r1 // TILE), c0 // TILE : -(-c1 // TILE)].any(axis=(1, 2))
         for slot in np.flatnonzero(there):
             trail = self._laid[slot]
@@ -229,11 +240,14 @@ class Player:
                 continue
             p0, p1, q0, q1 = part
             b0, _, a0, _ = trail.box
-            a = trail.coverage[p0 - b0 : p1 - b0, q0 - a0 : q1 - a0, None].astype(np.int32)
+            a = trail.coverage[p0 - b0 : p1 - b0, q0 - a0 : q1 - a0, None].astype(np.uint16)
             if trail.alpha < 255:
-                a = (a * trail.alpha + 127) // 255
+                a = _div255(a * trail.alpha + 127)
             under = out[p0 - r0 : p1 - r0, q0 - c0 : q1 - c0]
-            under[...] = (trail.color * a + under * (255 - a) + 127) // 255
+            mixed = trail.color * a
+            mixed += under * (255 - a)
+            mixed += 127
+            under[...] = _div255(mixed)
         self._trail[r0:r1, c0:c1, :3] = out
 
     @staticmethod
@@ -336,38 +350,53 @@ def _clipped_gc(renderer: RendererAgg, line: Line2D):
     return gc
 
 
-def _draw_stroke(renderer: RendererAgg, line: Line2D, pixels: np.ndarray, cap: str) -> None:
-    """The stroke through ``pixels`` as :meth:`Line2D.draw` draws it, opaque, with ``cap`` ends."""
-    gc = _clipped_gc(renderer, line)
-    gc.set_linewidth(line.get_linewidth())
-    gc.set_joinstyle(line.get_solid_joinstyle())
-    gc.set_capstyle(cap)
-    gc.set_snap(line.get_snap())
-    gc.set_foreground(to_rgba(line.get_color()), isRGBA=True)
-    gc.set_dashes(0, None)
-    renderer.draw_path(gc, MplPath(pixels), IdentityTransform())
-    gc.restore()
+def _draw_stroke(renderer: RendererAgg, line: Line2D, pixels: np.ndarray, cap: str, pen: tuple | None = None) -> tuple:
+    """The stroke through ``pixels`` as :meth:`Line2D.draw` draws it, opaque, with ``cap`` ends.
+
+    ``pen``: what an earlier call returned for this line (its style has not changed since).
+    """
+    if pen is None:
+        gc = _clipped_gc(renderer, line)
+        gc.set_linewidth(line.get_linewidth())
+        gc.set_joinstyle(line.get_solid_joinstyle())
+        gc.set_snap(line.get_snap())
+        gc.set_foreground(to_rgba(line.get_color()), isRGBA=True)
+        gc.set_dashes(0, None)
+        pen = (gc,)
+    pen[0].set_capstyle(cap)
+    renderer.draw_path(pen[0], MplPath(pixels), _IDENTITY)
+    return pen
 
 
-def _draw_markers(renderer: RendererAgg, line: Line2D, pixels: np.ndarray) -> None:
-    """The line's markers at ``pixels`` as :meth:`Line2D.draw` draws them (with the line's alpha)."""
-    marker = line._marker
-    alpha = line.get_alpha()
-    face = to_rgba(line.get_markerfacecolor(), alpha)
-    edge = to_rgba(line.get_markeredgecolor(), alpha)
-    if face[3] and str(line.get_markerfacecolor()).lower() != "none":
-        edge = (*edge[:3], face[3])  # an "auto" edge takes the face's alpha (see Line2D.draw)
-    gc = _clipped_gc(renderer, line)
-    gc.set_linewidth(line.get_markeredgewidth())
-    gc.set_foreground(edge, isRGBA=True)
-    size = renderer.points_to_pixels(line.get_markersize())
-    snap = marker.get_snap_threshold()
-    gc.set_snap(size >= snap if isinstance(snap, Real) else snap)
-    gc.set_joinstyle(marker.get_joinstyle())
-    gc.set_capstyle(marker.get_capstyle())
-    transform = marker.get_transform().scale(size)
-    renderer.draw_markers(gc, marker.get_path(), transform, MplPath(pixels), IdentityTransform(), face)
-    gc.restore()
+def _draw_markers(renderer: RendererAgg, line: Line2D, pixels: np.ndarray, pen: tuple | None = None) -> tuple:
+    """The line's markers at ``pixels`` as :meth:`Line2D.draw` draws them (with the line's alpha).
+
+    ``pen``: what an earlier call returned for this line (its style has not changed since).
+    """
+    if pen is None:
+        marker = line._marker
+        alpha = line.get_alpha()
+        face = to_rgba(line.get_markerfacecolor(), alpha)
+        edge = to_rgba(line.get_markeredgecolor(), alpha)
+        if face[3] and str(line.get_markerfacecolor()).lower() != "none":
+            edge = (*edge[:3], face[3])  # an "auto" edge takes the face's alpha (see Line2D.draw)
+        gc = _clipped_gc(renderer, line)
+        gc.set_linewidth(line.get_markeredgewidth())
+        gc.set_foreground(edge, isRGBA=True)
+        size = renderer.points_to_pixels(line.get_markersize())
+        snap = marker.get_snap_threshold()
+        gc.set_snap(size >= snap if isinstance(snap, Real) else snap)
+        gc.set_joinstyle(marker.get_joinstyle())
+        gc.set_capstyle(marker.get_capstyle())
+        pen = (gc, marker.get_path(), marker.get_transform().scale(size), face)
+    gc, path, transform, face = pen
+    renderer.draw_markers(gc, path, transform, MplPath(pixels), _IDENTITY, face)
+    return pen
+
+
+def _div255(v: np.ndarray) -> np.ndarray:
+    """``v // 255`` for uint16 ``v`` <= 65152 (exact there), by shifts instead of a division."""
+    return (v + 1 + (v >> 8)) >> 8
 
 
 def _intersect(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
