@@ -152,12 +152,13 @@ def _terminated(signum: int) -> int:
 
 def _main(argv: list[str] | None) -> int:
     # typer >= 0.29 vendors click; its usage errors are only reachable from this module
-    from typer import rich_utils
     from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
     try:
         result = app(args=argv, standalone_mode=False)
     except NoArgsIsHelpError as exc:
+        from typer import rich_utils  # the help's formatting (40 ms): only when it is shown
+
         rich_utils.rich_format_error(exc)  # prints the help
         return 2
     except UsageError as exc:

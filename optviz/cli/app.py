@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.text import Text
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 
 __all__ = ["Command", "app", "console", "err_console", "fmt", "plain", "slug", "user_errors", "visible"]
 
@@ -27,6 +27,9 @@ class Command(TyperCommand):
     do flags, which say the same thing twice. A conversion error loses pydantic's ``Value error,``."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from optviz.cli.coerce import install
+
+        install(self.get_params(ctx))  # plain values without pydantic (80 ms a command)
         given = list(args)  # click's parser consumes the list it is given
         try:
             rest = super().parse_args(ctx, args)
@@ -56,6 +59,17 @@ class Command(TyperCommand):
                 raise UsageError(f"{'/'.join(param.opts)} is given {times}; give it once{also}", ctx=ctx)
 
 
+class Group(TyperGroup):
+    """The ``optviz`` group: its options (``--debug``, typer's completion options) converted as
+    :class:`Command` converts its own."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from optviz.cli.coerce import install
+
+        install(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
+
 class _Typer(typer.Typer):
     """A typer app whose commands are :class:`Command` s."""
 
@@ -65,6 +79,7 @@ class _Typer(typer.Typer):
 
 app = _Typer(
     name="optviz",
+    cls=Group,
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_show_locals=False,

@@ -42,8 +42,7 @@ def _parameters(view_name: str) -> list[inspect.Parameter]:
     """The view's own fields, then the run fields it takes (with this view's defaults), then
     ``--out`` and the drawing fields."""
     from optviz.settings import DrawSettings, RunSettings, settings_of
-    from optviz.views.make import draw_fields
-    from optviz.views.settings import VIEWS
+    from optviz.views.settings import VIEWS, draw_fields  # no numpy: --help stays fast
 
     view = VIEWS[view_name]
     params = [_option(name, default, meta) for name, (default, meta) in settings_of(view.record).items()]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from optviz.errors import HyperparameterError
-from optviz.functions import TestFunction
 from optviz.settings.record import is_real
+
+if TYPE_CHECKING:  # the ranges are read by the command line's checks, which import no numpy
+    import numpy as np
+
+    from optviz.functions import TestFunction
 
 __all__ = ["best_value", "gap", "parse_range", "whole"]
 
@@ -66,6 +68,8 @@ def best_value(fn: TestFunction) -> float | None:
 
 def gap(fn: TestFunction, loss: np.ndarray) -> np.ndarray:
     """``loss − f*`` (never below 0) where ``fn`` has known minima, else the loss itself."""
+    import numpy as np
+
     best = best_value(fn)
     if best is None:
         return np.asarray(loss, dtype=float)

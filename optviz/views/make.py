@@ -12,17 +12,12 @@ from optviz import api
 from optviz.errors import OutputError, SpecError
 from optviz.output import check_output
 from optviz.settings import DrawSettings, RunSettings, settings_of
-from optviz.views.settings import DRAW_FIELDS, VIEWS, View
+from optviz.views.settings import VIEWS, View, draw_fields
 
 __all__ = ["Job", "check", "draw_fields"]
 
 #: the file types a view writes (pictures only)
 PICTURES = (".png", ".svg", ".pdf")
-
-
-def draw_fields() -> tuple[str, ...]:
-    """The :class:`~optviz.settings.DrawSettings` fields a view takes (those that exist)."""
-    return tuple(name for name in DRAW_FIELDS if name in settings_of(DrawSettings))
 
 
 @dataclass(frozen=True)

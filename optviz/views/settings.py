@@ -9,18 +9,21 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from optviz import spec as spec_parser
 from optviz.errors import HyperparameterError, SpecError, UnknownNameError
-from optviz.functions import TestFunction
-from optviz.functions import get as get_function
 from optviz.settings import RunSettings, check_starts, check_steps
 from optviz.settings.record import Checked, is_real, plain, setting
 from optviz.views.common import parse_range, whole
-from optviz.views.stability import RULES, curvatures
 
-__all__ = ["VIEWS", "BasinSettings", "Mark", "ScanSettings", "StabilitySettings", "View", "parse_mark"]
+if TYPE_CHECKING:
+    from optviz.functions import TestFunction
+
+# The records are read to build the command line's options (``optviz --help``), so this module
+# imports neither numpy nor the functions: those are imported by the checks that use them.
+
+__all__ = ["VIEWS", "BasinSettings", "Mark", "ScanSettings", "StabilitySettings", "View", "draw_fields", "parse_mark"]
 
 #: the DrawSettings fields a view takes (the others are for paths: panels, frames, legends ...)
 DRAW_FIELDS = ("size", "theme", "preset", "text_scale", "dpi", "title", "font", "lang")
@@ -111,7 +114,16 @@ def parse_mark(text: Any) -> Mark:
     return Mark(f"{opt.text}, lr={lr:g}" if opt.lr is None else opt.text, rule, lr, beta)
 
 
+def get_function(value: Any) -> TestFunction:
+    """:func:`optviz.functions.get`, imported when a value is checked."""
+    from optviz.functions import get
+
+    return get(value)
+
+
 def _stability_fn(value: Any, checked: Mapping[str, Any]) -> TestFunction:
+    from optviz.views.stability import curvatures
+
     fn = get_function(value)
     angle = checked["angle"]
     if angle is not None:
@@ -124,6 +136,8 @@ def _stability_fn(value: Any, checked: Mapping[str, Any]) -> TestFunction:
 
 
 def _rule(value: Any) -> str:
+    from optviz.views.stability import RULES
+
     text = str(value).strip().lower()
     if text not in RULES:
         raise UnknownNameError("update rule (--opt)", text, RULES)
@@ -306,6 +320,13 @@ class View:
 
         fields = settings_of(RunSettings)
         return {name: self.defaults.get(name, fields[name][0]) for name in self.run_fields}
+
+
+def draw_fields() -> tuple[str, ...]:
+    """The :class:`~optviz.settings.DrawSettings` fields a view takes (those that exist)."""
+    from optviz.settings import DrawSettings, settings_of
+
+    return tuple(name for name in DRAW_FIELDS if name in settings_of(DrawSettings))
 
 
 VIEWS = {
