@@ -62,6 +62,9 @@ _LIVE_VALUES = 16
 #: run-steps a second); estimates only, said as "about"
 STEP_SECONDS = 1e-5
 RUN_STEP_SECONDS = 5e-8
+#: from this many coordinates in a batch (N·D), the norm of each recorded point's gradient is taken
+#: in the loop, from the gradient the update uses; below, per block of recorded steps after it
+LOOP_NORM_VALUES = 4096
 
 
 def record_bytes(steps: int, n_runs: int, dim: int, *, every: int = 1, itemsize: int = 8) -> int:
@@ -222,11 +225,13 @@ def simulate(
         scalar = _simulate_scalar(fn, stepper, starts, lr, multipliers, clip_value, clip_norm, offsets, recorder)
         if scalar is not None:
             return scalar
-    recorder.add(starts)
     if not isinstance(lr, float):
         lr = np.asarray(lr, dtype=float).reshape(-1, 1)
     rng = np.random.default_rng(seed) if (noise or batch_size) else None
     use_batches = batch_size is not None and fn.batch_grad is not None
+    # the loop's exact gradient gives each recorded point its gradient norm (not a minibatch's;
+    # a few runs: one evaluation per block of steps costs fewer calls than a norm per step)
+    norms_here = not use_batches and n_runs * dim >= LOOP_NORM_VALUES
     params = starts
     state = stepper.init(params)
     last = steps
@@ -242,6 +247,8 @@ def simulate(
                 grad = fn.batch_grad(params, rng.choice(fn.n_samples, size=batch_size, replace=False))
             else:
                 grad = fn.grad(params)
+            if recorder.wants(k):
+                recorder.add(params, grad if norms_here else None)
             if noise:
                 grad = grad + noise * rng.standard_normal((1, dim))
             if clip_value is not None:
@@ -257,8 +264,6 @@ def simulate(
                 params, state = rule.update(grad, state, params, step_lr)
             else:
                 params, state = rule.update(grad, state, params, step_lr, buffers)
-            if recorder.wants(k + 1):
-                recorder.add(params)
             if used_lr is not None:
                 used_lr[k] = np.broadcast_to(step_lr, (n_runs, 1))[:, 0]
             if control is not None and k >= plateau.first:
@@ -269,6 +274,8 @@ def simulate(
             if k % 32 == 31 and not np.isfinite(params).any():
                 last = k + 1
                 break
+        if recorder.wants(last):
+            recorder.add(params)
         recorder.finish()
     if used_lr is not None and last < steps:
         used_lr[last:] = np.nan

@@ -137,19 +137,35 @@ class Recorder:
         # float32: a block of float64 points, evaluated, then stored rounded
         self.stage = None if exact else np.empty((self.block, dim, n_runs))
         self.scratch = np.empty((self.block, n_runs))
+        # float32: the gradient norms given with their points (``add(params, grad)``), until stored
+        self.norm_stage = None if exact else np.empty((self.block, n_runs))
         self.rows = 0  # rows written
         self.evaluated = 0  # rows evaluated (and stored)
+        #: the first row since ``evaluated`` whose gradient norm was not given, if any
+        self.missing: int | None = None
 
     def wants(self, step: int) -> bool:
         """Whether ``step`` is recorded."""
         return step % self.every == 0 or step == self.steps
 
-    def add(self, params: Array) -> None:
-        """Record the (N, D) points of the next recorded step."""
+    def add(self, params: Array, grad: Array | None = None) -> None:
+        """Record the (N, D) points of the next recorded step.
+
+        ``grad``: the exact gradient at ``params`` (before noise and clipping), which the loop
+        computed anyway: its norm is taken now, while it is in cache, instead of evaluating the
+        gradient again in :meth:`flush` (the same numbers: the gradient is elementwise per run).
+        """
+        row = self.rows - self.evaluated
         if self.stage is None:
             self.points[self.rows] = params.T
         else:
-            self.stage[self.rows - self.evaluated] = params.T
+            self.stage[row] = params.T
+        if grad is None:
+            if self.missing is None:
+                self.missing = self.rows
+        else:
+            out = self.grad_norm[self.rows] if self.norm_stage is None else self.norm_stage[row]
+            row_norm(grad, out=out, scratch=self.scratch[0])
         self.rows += 1
         if self.rows - self.evaluated >= self.block:
             self.flush()
@@ -162,6 +178,8 @@ class Recorder:
                 self.points[self.rows : self.rows + len(chunk)] = chunk
             else:
                 self.stage[: len(chunk)] = chunk
+            if self.missing is None:
+                self.missing = self.rows
             self.rows += len(chunk)
             self.flush()
 
@@ -175,19 +193,36 @@ class Recorder:
         loss = self.fn.f(run_major)
         self.loss[lo:hi] = loss
         exact = self.stage is None
-        grad_norm = self.grad_norm[lo:hi] if exact else np.empty(loss.shape)
-        row_norm(self.fn.grad(run_major), out=grad_norm, scratch=self.scratch[: hi - lo])
+        if self.missing is not None:  # the rows from there on were given no gradient
+            start = self.missing - lo
+            if exact:
+                grad_norm = self.grad_norm[self.missing : hi]
+            else:
+                grad_norm = self.norm_stage[start : hi - lo]
+            row_norm(self.fn.grad(run_major[start:]), out=grad_norm, scratch=self.scratch[: hi - self.missing])
+            self.missing = None
         if not exact:  # rounded; a value past float32's range becomes inf, and counts as such below
-            self.grad_norm[lo:hi] = grad_norm
+            self.grad_norm[lo:hi] = self.norm_stage[: hi - lo]
             self.points[lo:hi] = x
             x, loss = self.points[lo:hi], self.loss[lo:hi]
+        # a sum is finite only if every term is, so one read of the losses (and the exact check
+        # only where one is not, or the sum overflowed); the points: in float64, a point that
+        # left the finite numbers never comes back (inf and NaN propagate through every update,
+        # see optviz.engine), so the block's last row answers for the block; in float32 not
+        # (a point past 3.4e38 rounds to inf, the next one may not)
+        last = x[-1] if exact else x
+        if not (np.isfinite(np.add.reduce(loss, axis=None)) and np.isfinite(np.add.reduce(last, axis=None))):
+            self._check_finite(lo, x, loss)
+        self.evaluated = hi
+
+    def _check_finite(self, lo: int, x: Array, loss: Array) -> None:
+        """Mark each run's first row in ``x`` (its points) or ``loss`` that is not finite."""
         ok = np.isfinite(loss)
         for i in range(x.shape[1]):
             ok &= np.isfinite(x[:, i])
         if not ok.all():
             bad = ~ok.all(0) & (self.diverged < 0)
             self.diverged[bad] = lo + np.argmin(ok[:, bad], axis=0)
-        self.evaluated = hi
 
     def finish(self) -> None:
         """Evaluate what is left; rows never reached (the runs stopped early) become NaN."""
