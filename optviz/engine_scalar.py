@@ -8,6 +8,9 @@ The code is not copied: :func:`scalar_stepper` rebinds the same code objects to 
 NumPy's results bit for bit (IEEE double arithmetic is the same either way; ``sqrt`` is correctly
 rounded in both; ``maximum``/``minimum``/``sign`` keep NumPy's NaN rules).
 
+The shims and the rebinding are in :mod:`optviz.engine_floats`; a loop generated from the same
+code (:mod:`optviz.engine_trace`) makes the updates where the update traces.
+
 Python raises where NumPy returns inf or NaN (``x / 0.0``, ``math.sqrt(-1)``): then
 :func:`run_scalar` gives up and the engine runs the array path from the start, so such runs come
 out exactly as before, only slower.
@@ -16,85 +19,29 @@ out exactly as before, only slower.
 from __future__ import annotations
 
 import math
-import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from optviz.optim import base
+from optviz import engine_trace
+from optviz.engine_floats import SCALAR_NUMPY, rebind
 
-__all__ = ["SCALAR_NUMPY", "run_scalar", "scalar_stepper"]
-
-
-def _maximum(a: float, b: float) -> float:
-    return a if a >= b or a != a else b  # NaN in either gives NaN, as np.maximum
+__all__ = ["SCALAR_NUMPY", "ScalarStepper", "run_scalar", "scalar_stepper"]
 
 
-def _minimum(a: float, b: float) -> float:
-    return a if a <= b or a != a else b
+class ScalarStepper(NamedTuple):
+    """An elementwise stepper for one coordinate as a float: its ``init`` and ``update`` rebound
+    (:func:`optviz.engine_floats.rebind`), and ``source``, its own update, which
+    :mod:`optviz.engine_trace` traces into a loop."""
+
+    init: Callable
+    update: Callable
+    source: Callable
 
 
-def _sign(a: float) -> float:
-    return 1.0 if a > 0 else (-1.0 if a < 0 else a)  # ±0 and NaN as they are, as np.sign
-
-
-#: the NumPy functions an elementwise update may call, for Python floats (``out`` is ignored: a
-#: float has no place to write into)
-SCALAR_NUMPY = types.SimpleNamespace(
-    sqrt=lambda a, out=None: math.sqrt(a),
-    add=lambda a, b, out=None: a + b,
-    subtract=lambda a, b, out=None: a - b,
-    multiply=lambda a, b, out=None: a * b,
-    divide=lambda a, b, out=None: a / b,
-    abs=abs,
-    maximum=lambda a, b, out=None: _maximum(a, b),
-    minimum=_minimum,
-    sign=_sign,
-    where=lambda condition, a, b: a if condition else b,
-    asarray=lambda value: value,
-    any=bool,
-    all=bool,
-    zeros_like=lambda value: 0.0,
-    isfinite=math.isfinite,
-    ndarray=np.ndarray,
-    nan=math.nan,
-    inf=math.inf,
-)
-
-_REBOUND: dict[int, dict[str, Any]] = {}  # id(module globals) -> the scalar namespace made from it
-
-
-def _scalar_globals(module_globals: dict[str, Any]) -> dict[str, Any]:
-    """A copy of an optimizer module's namespace with ``np`` the scalar one, and the optimizer
-    helpers it calls (``lerp``, ``power``, ``root_plus_eps`` ...) rebound the same way."""
-    key = id(module_globals)
-    if key not in _REBOUND:
-        namespace = dict(module_globals)
-        _REBOUND[key] = namespace
-        namespace["np"] = SCALAR_NUMPY
-        for name, value in module_globals.items():
-            if isinstance(value, types.FunctionType) and value.__module__.startswith("optviz.optim"):
-                namespace[name] = _rebind(value)
-        if module_globals.get("power") is base.power:
-            # what power() itself calls for a float base and exponent, the only kind here
-            namespace["power"] = base._pow
-    return _REBOUND[key]
-
-
-def _rebind(function: types.FunctionType) -> types.FunctionType:
-    """The same code and closure, looking its globals up in the scalar namespace."""
-    return types.FunctionType(
-        function.__code__,
-        _scalar_globals(function.__globals__),
-        function.__name__,
-        function.__defaults__,
-        function.__closure__,
-    )
-
-
-def scalar_stepper(stepper: Any) -> tuple[Callable, Callable] | None:
-    """``(init, update)`` of an elementwise stepper for one coordinate as a float, or ``None``."""
+def scalar_stepper(stepper: Any) -> ScalarStepper | None:
+    """An elementwise stepper for one coordinate as a float, or ``None``."""
     if not stepper.elementwise or stepper.closure_update is not None:
         return None
     for cell in stepper.update.__closure__ or ():
@@ -106,11 +53,16 @@ def scalar_stepper(stepper: Any) -> tuple[Callable, Callable] | None:
             isinstance(contents, tuple) and any(isinstance(c, np.ndarray) for c in contents)
         ):
             return None  # per-run hyperparameters: a batch, not one run
-    return _rebind(stepper.init), _rebind(stepper.update)
+    return ScalarStepper(rebind(stepper.init), rebind(stepper.update), stepper.update)
+
+
+#: updates the float path makes while the generated loop is not ready (the state changes its
+#: shape in the first updates: SGD's momentum buffer is None before the first)
+TRACE_ATTEMPTS = 3
 
 
 def run_scalar(
-    stepper: tuple[Callable, Callable],
+    stepper: ScalarStepper,
     grad_of: Callable[[np.ndarray], np.ndarray],
     start: np.ndarray,
     lrs: list[float],
@@ -122,32 +74,66 @@ def run_scalar(
     of updates made (fewer than ``len(lrs)`` when every coordinate turned non-finite and the run
     stopped, as the array path does); ``None`` where Python raised and the array path must run.
     ``grad_of`` takes and returns a (1, D) array (noise-free; clipping included).
+
+    The updates run in a loop generated from the update (:mod:`optviz.engine_trace`) where it
+    traces, else one update call per coordinate and step; the same operations either way.
     """
-    init, update = stepper
     coords = [float(c) for c in start]
-    dim, steps = len(coords), len(lrs)
-    states = [init(c) for c in coords]
+    steps = len(lrs)
+    states = [stepper.init(c) for c in coords]
     x = np.array([coords])
-    rows, at = [coords], [0]
-    last = steps
+    rows = [coords]
+    k, last = 0, steps
     try:
-        for k in range(steps):
-            grad = grad_of(x).tolist()[0]
-            lr = lrs[k]
-            new = []
-            for i in range(dim):
-                value, states[i] = update(grad[i], states[i], coords[i], lr)
-                new.append(value)
-            if type(new[0]) is not float:
+        while k < steps:
+            loop = engine_trace.loop_for(stepper.source, states, record_every == 1) if k < TRACE_ATTEMPTS else None
+            if loop is not None:
+                last, coords, states = loop.run(grad_of, x, lrs, k, record_every, rows, coords, states)
+                break
+            stop = k + 1 if k + 1 < TRACE_ATTEMPTS else steps
+            k, coords, stopped = _float_steps(
+                stepper.update, grad_of, x, lrs, k, stop, record_every, rows, coords, states
+            )
+            if coords is None:
                 return None
-            coords = new
-            x[0] = coords
-            if (k + 1) % record_every == 0 or k + 1 == steps:
-                rows.append(coords)
-                at.append(k + 1)
-            if k % 32 == 31 and not any(math.isfinite(c) for c in coords):
-                last = k + 1
+            if stopped:
+                last = k
                 break
     except (ArithmeticError, ValueError, TypeError, AttributeError):
         return None
+    at = [0] + [j for j in range(1, last + 1) if j % record_every == 0 or j == steps]
     return rows, at, last
+
+
+def _float_steps(
+    update: Callable,
+    grad_of: Callable,
+    x: np.ndarray,
+    lrs: list[float],
+    start: int,
+    stop: int,
+    record_every: int,
+    rows: list,
+    coords: list[float],
+    states: list,
+) -> tuple[int, list[float] | None, bool]:
+    """Updates ``start`` to ``stop``, one update call per coordinate (``states`` updated in place).
+    Returns the next update's number, the coordinates (``None``: not floats, the array path must
+    run) and whether the run stopped, every coordinate non-finite."""
+    steps, dim = len(lrs), len(coords)
+    for k in range(start, stop):
+        grad = grad_of(x).tolist()[0]
+        lr = lrs[k]
+        new = []
+        for i in range(dim):
+            value, states[i] = update(grad[i], states[i], coords[i], lr)
+            new.append(value)
+        if type(new[0]) is not float:
+            return k, None, False
+        coords = new
+        x[0] = coords
+        if (k + 1) % record_every == 0 or k + 1 == steps:
+            rows.append(coords)
+        if k % 32 == 31 and not any(math.isfinite(c) for c in coords):
+            return k + 1, coords, True
+    return stop, coords, False
