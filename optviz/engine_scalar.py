@@ -67,10 +67,10 @@ def run_scalar(
     start: np.ndarray,
     lrs: list[float],
     record_every: int = 1,
-) -> tuple[list[list[float]], list[int], int] | None:
+) -> tuple[np.ndarray, list[int], int] | None:
     """Advance one run from ``start`` (D,) with update k at rate ``lrs[k]``.
 
-    Returns the recorded points (rows of D floats), their step numbers, and ``last``, the number
+    Returns the recorded points ((K, D) float64), their step numbers, and ``last``, the number
     of updates made (fewer than ``len(lrs)`` when every coordinate turned non-finite and the run
     stopped, as the array path does); ``None`` where Python raised and the array path must run.
     ``grad_of`` takes and returns a (1, D) array (noise-free; clipping included).
@@ -82,7 +82,7 @@ def run_scalar(
     steps = len(lrs)
     states = [stepper.init(c) for c in coords]
     x = np.array([coords])
-    rows = [coords]
+    rows = list(coords)  # the recorded points, one after the other (one array at the end)
     k, last = 0, steps
     try:
         while k < steps:
@@ -102,7 +102,7 @@ def run_scalar(
     except (ArithmeticError, ValueError, TypeError, AttributeError):
         return None
     at = [0] + [j for j in range(1, last + 1) if j % record_every == 0 or j == steps]
-    return rows, at, last
+    return np.array(rows).reshape(len(at), -1), at, last
 
 
 def _float_steps(
@@ -133,7 +133,7 @@ def _float_steps(
         coords = new
         x[0] = coords
         if (k + 1) % record_every == 0 or k + 1 == steps:
-            rows.append(coords)
+            rows.extend(coords)
         if k % 32 == 31 and not any(math.isfinite(c) for c in coords):
             return k + 1, coords, True
     return stop, coords, False

@@ -49,7 +49,7 @@ _COMPARE = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq
 #: from the trace. Update k reads the gradient at the current point and lr ``lrs[k]``; the point
 #: is recorded as in engine_scalar.run_scalar, and every 32 updates a run gone non-finite stops.
 _TEMPLATE = """
-def loop(grad_of, x, lrs, k, steps, every, append, isfinite):
+def loop(grad_of, x, lrs, k, steps, every, record, isfinite):
     last = steps
     while k < steps:
         hi = k - k % 32 + 32
@@ -67,14 +67,14 @@ def loop(grad_of, x, lrs, k, steps, every, append, isfinite):
             break
     return last, OUT
 """
-_RECORD_EVERY = "if (k + 1) % every == 0 or k + 1 == steps:\n    append(POINT)"
+_RECORD_EVERY = "if (k + 1) % every == 0 or k + 1 == steps:\n    record(POINT)"
 
 
 class Loop(NamedTuple):
     """A generated loop for one optimizer, state shape and dimension.
 
     Attributes:
-        function: ``function(grad_of, x, lrs, k, steps, every, append, isfinite, *numbers) ->
+        function: ``function(grad_of, x, lrs, k, steps, every, record, isfinite, *numbers) ->
             (last, numbers)``, the numbers being the coordinates, the shared state numbers, then
             each coordinate's own.
         shape: the state's shape (:func:`flatten`).
@@ -90,14 +90,14 @@ class Loop(NamedTuple):
     def run(
         self, grad_of: Callable, x: Any, lrs: list[float], k: int, every: int, rows: list, coords: list, states: list
     ) -> tuple[int, list[float], list]:
-        """Updates ``k`` to ``len(lrs)`` from ``coords`` and ``states``; appends the recorded
-        points to ``rows``. Returns ``last`` (see run_scalar), the coordinates and the states."""
+        """Updates ``k`` to ``len(lrs)`` from ``coords`` and ``states``; adds the recorded
+        points' coordinates to ``rows``, one after the other. Returns ``last`` (see run_scalar), the coordinates and the states."""
         leaves = [[] for _ in states]
         for state, numbers in zip(states, leaves, strict=True):
             flatten(state, numbers)
         own = [j for j in range(len(leaves[0])) if j not in self.shared]
         numbers = [*coords, *(leaves[0][j] for j in self.shared), *(row[j] for row in leaves for j in own)]
-        last, numbers = self.function(grad_of, x, lrs, k, len(lrs), every, rows.append, math.isfinite, *numbers)
+        last, numbers = self.function(grad_of, x, lrs, k, len(lrs), every, rows.extend, math.isfinite, *numbers)
         coords, numbers = list(numbers[: self.dim]), list(numbers[self.dim :])
         shared = numbers[: len(self.shared)]
         states = []
@@ -267,7 +267,7 @@ def _compile(trace: Trace, numbers: list[str], values: list, dim: int, every_is_
             for i, p in enumerate(coords)
         ],
         "UPDATE": update,
-        "RECORD": ast.parse("append(POINT)" if every_is_one else _RECORD_EVERY).body,
+        "RECORD": ast.parse("record(POINT)" if every_is_one else _RECORD_EVERY).body,
         "GRAD": names([f"g{i}" for i in range(dim)], ast.Store()),
         "POINT": names(coords, ast.Load()),
         "FINITE": finite[0] if dim == 1 else ast.BoolOp(ast.Or(), finite),

@@ -143,7 +143,7 @@ def test_a_loop_run_continues_as_the_float_path():
     for use_loop in (True, False):
         coords = [-1.2, 1.0]
         states = [stepper.init(c) for c in coords]
-        x, rows = np.array([coords]), [coords]
+        x, rows = np.array([coords]), list(coords)
         if use_loop:
             loop = engine_trace.loop_for(stepper.source, states, False)
             last, coords, states = loop.run(grad_of, x, lrs, 0, 3, rows, coords, states)
