@@ -144,3 +144,34 @@ def test_the_plain_conversion_is_what_runs():
     assert ctx.params["steps"] == 7 and ctx.params["lr"] == [0.5]
     kinds = {type(p._runtime_param).__name__ for p in command.get_params(ctx) if hasattr(p, "_runtime_param")}
     assert kinds == {"_PlainParam"}, kinds
+
+
+def test_imports_run_without_the_collector_only_in_the_optviz_process(monkeypatch):
+    """As the process, imports_first turns the cyclic collector off for its block and freezes what
+    the block made; called from Python (these tests, notebooks) it changes nothing."""
+    import gc
+
+    from optviz.cli.app import _process, imports_first
+
+    assert gc.isenabled()
+    monkeypatch.setitem(_process, "cli", False)
+    frozen = gc.get_freeze_count()
+    with imports_first():
+        assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+    monkeypatch.setitem(_process, "cli", True)
+    try:
+        with imports_first():
+            assert not gc.isenabled()
+            made = [[] for _ in range(10)]
+        assert gc.isenabled() and gc.get_freeze_count() >= frozen + len(made)
+    finally:
+        gc.unfreeze()
+
+
+def test_main_called_from_python_is_not_the_process(capsys):
+    from optviz.cli import main
+    from optviz.cli.app import _process
+
+    assert main(["list", "schedules"]) == 0
+    assert _process["cli"] is False

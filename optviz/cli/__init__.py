@@ -27,7 +27,7 @@ from optviz.cli import deck  # noqa: F401
 from optviz.cli import explore  # noqa: F401
 
 # isort: on
-from optviz.cli.app import app, err_console, plain
+from optviz.cli.app import _process, app, err_console, plain
 
 __all__ = ["Terminated", "app", "main"]
 
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     As the process (``argv`` None), once the command has returned its exit status, every output is
     closed and renamed and nothing else runs, the process ends at once (:func:`_exit_now`)."""
+    _process["cli"] = argv is None
     code = _guarded_main(argv)
     if argv is None:
         _exit_now(code)

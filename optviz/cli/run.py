@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from optviz.cli.app import app, console, err_console, fmt, plain, slug, user_errors
+from optviz.cli.app import app, console, err_console, fmt, imports_first, plain, slug, user_errors
 
 __all__ = ["run_command", "run_table"]
 
@@ -181,12 +181,13 @@ def run_command(**options: Any) -> None:
       optviz run --opt adam --lr 0.1 --out ravine.png --view surface --theme dark
     """
     with user_errors():
-        from optviz import api
-        from optviz.functions import get as get_function
-        from optviz.i18n import check_lang, tr
-        from optviz.output import check_output
-        from optviz.settings import DrawSettings, settings_of
-        from optviz.trajectory import EXPORT_SUFFIXES
+        with imports_first():
+            from optviz import api
+            from optviz.functions import get as get_function
+            from optviz.i18n import check_lang, tr
+            from optviz.output import check_output
+            from optviz.settings import DrawSettings, settings_of
+            from optviz.trajectory import EXPORT_SUFFIXES
 
         export, out = options.pop("export"), options.pop("out")
         draw = {name: options.pop(name) for name in settings_of(DrawSettings)}
@@ -200,6 +201,8 @@ def run_command(**options: Any) -> None:
             from optviz import render
 
             _, drawing = render.check_target(out, function, **draw)
+            with imports_first():
+                render.import_drawing(out)
             record_state = drawing.needs_state
             if options.get("record_every", 1) > 1 and out.suffix.lower() in render.ANIMATED_SUFFIXES:
                 from optviz.errors import SpecError
