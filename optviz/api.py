@@ -12,9 +12,17 @@ import numpy as np
 
 from optviz import engine, schedules
 from optviz import spec as spec_parser
-from optviz.errors import SpecError
+from optviz.errors import HyperparameterError, SpecError
 from optviz.functions import TestFunction
-from optviz.settings import MAX_STEPS, RunSettings, check_starts, check_targets, hyper_for, settings_of
+from optviz.settings import (
+    MAX_STEPS,
+    RunSettings,
+    check_lr,
+    check_starts,
+    check_targets,
+    hyper_for,
+    settings_of,
+)
 from optviz.trajectory import Trajectory, TrajectoryBatch
 
 __all__ = ["MAX_STEPS", "check_budget", "expand", "run", "run_batch", "run_settings"]
@@ -123,12 +131,24 @@ def expand(
     check_targets(hyper, names)
     runs = []
     for opt, name in zip(opts, names, strict=True):
+        if lrs is not None and len(lrs) == 1 and _valid_lr(lrs[0]):
+            # one record, not two: the lr a spec names itself wins over the one given either way
+            runs.append(dataclasses.replace(first, opt=opt, hyper=hyper_for(hyper, name), lr=lrs[0]))
+            continue
         series = dataclasses.replace(first, opt=opt, hyper=hyper_for(hyper, name), lr=None)
         if series.opt.lr is not None or not lrs:
             runs.append(series)
         else:
             runs += [dataclasses.replace(series, lr=value) for value in lrs]
     return runs
+
+
+def _valid_lr(lr: Any) -> bool:
+    try:
+        check_lr(lr)
+    except HyperparameterError:
+        return False
+    return True
 
 
 def run_settings(runs: Sequence[RunSettings], starts: np.ndarray, record_state: bool = False) -> TrajectoryBatch:
