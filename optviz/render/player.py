@@ -68,12 +68,17 @@ class _Trail:
     painted: tuple[int, int, int, int] | None = None  # the box holding every painted pixel
     tail: int = 0  # the row before the last one drawn
     whole: bool = field(init=False)  # every row is drawn (a line no longer than the figure is wide)
+    finite: bool = field(init=False)  # no row is a break (NaN)
+    plain: bool = field(init=False)  # drawn straight to the renderer (a plain 2-D line), not by the line
     pen: tuple | None = field(init=False, default=None)  # how the piece is drawn, set up once
+    pad: float | None = field(init=False, default=None)  # pixels a piece reaches beyond its rows
 
     def __post_init__(self) -> None:
         rgba = to_rgba(self.line.get_color(), self.line.get_alpha())
         self.color = np.array([round(255 * c) for c in rgba[:3]], dtype=np.uint16)
         self.whole = bool(self.keep.all())
+        self.finite = bool(np.isfinite(self.pixels).all())
+        self.plain = not self.is3d and _plain_2d(self.line)
         self.alpha = 255 if self.markers else round(255 * rgba[3])  # markers are drawn with theirs
         r0, r1, c0, c1 = self.box
         self.coverage = np.zeros((r1 - r0, c1 - c0), dtype=np.uint8)
@@ -105,7 +110,7 @@ class _Trail:
             marks = self.marks[np.searchsorted(self.marks, start) : np.searchsorted(self.marks, stop)]
             if not len(marks):
                 return None
-        if self.is3d or not _plain_2d(line):
+        if not self.plain:
             self._draw_line2d(scratch, rows, start)
         elif self.markers:
             self.pen = _draw_markers(scratch, line, self.pixels[marks], self.pen)
@@ -136,12 +141,17 @@ class _Trail:
 
     def _merge(self, scratch: RendererAgg, rows: np.ndarray) -> tuple[int, int, int, int] | None:
         points = self.pixels[rows]
-        points = points[np.isfinite(points).all(axis=1)]
-        if not len(points):
-            return None
-        line = self.line
-        size = line.get_markersize() + 2 * line.get_markeredgewidth() if self.markers else 1.5 * line.get_linewidth()
-        pad = size * scratch.dpi / 72 / 2 + 3
+        if not self.finite:
+            points = points[np.isfinite(points).all(axis=1)]
+            if not len(points):
+                return None
+        if self.pad is None:
+            line = self.line
+            size = (
+                line.get_markersize() + 2 * line.get_markeredgewidth() if self.markers else 1.5 * line.get_linewidth()
+            )
+            self.pad = size * scratch.dpi / 72 / 2 + 3
+        pad = self.pad
         (x0, y0), (x1, y1) = points.min(axis=0) - pad, points.max(axis=0) + pad
         height = scratch.height
         box = _intersect((int(height - y1), int(np.ceil(height - y0)), int(x0), int(np.ceil(x1))), self.box)
@@ -153,8 +163,8 @@ class _Trail:
         b0, _, a0, _ = layer.box
         mine = layer.coverage[r0 - b0 : r1 - b0, c0 - a0 : c1 - a0]
         if self.markers:  # each marker is blended on its own, as in a full draw
-            add = drawn[..., 3].astype(np.int32)
-            mine[...] = mine + add - (mine * add + 127) // 255
+            add = drawn[..., 3].astype(np.uint16)
+            mine[...] = mine + add - _div255(mine * add + 127)
         else:
             np.maximum(mine, drawn[..., 3], out=mine)
         drawn[...] = 0
