@@ -238,6 +238,12 @@ def simulate(
     record = StateRows(stepper, steps, dim, n_runs) if record_state else None
     control = None if plateau is None else plateau.start(lr, n_runs)
     used_lr = None if offsets is None and plateau is None else np.empty((steps, n_runs))
+    every = recorder.every  # steps before the last are recorded when k % every == 0
+    # one lr for every run: each update's, the same arithmetic for all steps at once (per-run
+    # lrs are computed step by step: (N, K) values could be large)
+    step_lrs = None
+    if isinstance(lr, float) and isinstance(multipliers, np.ndarray):
+        step_lrs = lr * multipliers if offsets is None else lr * multipliers + offsets
     # the arrays the update writes into (``Stepper.buffers``): from the second step on, the
     # params and state it reads (before: a copy, where the state record needs the old params)
     with np.errstate(all="ignore"), LoopHeap(params.nbytes):
@@ -247,7 +253,7 @@ def simulate(
                 grad = fn.batch_grad(params, rng.choice(fn.n_samples, size=batch_size, replace=False))
             else:
                 grad = fn.grad(params)
-            if recorder.wants(k):
+            if k % every == 0:
                 recorder.add(params, grad if norms_here else None)
             if noise:
                 grad = grad + noise * rng.standard_normal((1, dim))
@@ -256,7 +262,10 @@ def simulate(
             if clip_norm is not None:
                 grad = clip_by_norm(grad, clip_norm)
             before = params if record is None or buffers is None else params.copy()
-            step_lr = lr * multipliers[k] if offsets is None else lr * multipliers[k] + offsets[k]
+            if step_lrs is not None:
+                step_lr = step_lrs[k]
+            else:
+                step_lr = lr * multipliers[k] if offsets is None else lr * multipliers[k] + offsets[k]
             if control is not None and k >= plateau.first:
                 step_lr, at_loss = control.lr, fn.f(params)
             rule = stepper if steppers is None else steppers(k)
