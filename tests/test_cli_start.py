@@ -175,3 +175,29 @@ def test_main_called_from_python_is_not_the_process(capsys):
 
     assert main(["list", "schedules"]) == 0
     assert _process["cli"] is False
+
+
+@pytest.mark.parametrize(
+    ("environment", "first", "threads"),
+    [
+        ({}, "", "1"),
+        ({"OMP_NUM_THREADS": "4"}, "", None),
+        ({"OPENBLAS_NUM_THREADS": "2"}, "", "2"),
+        ({}, "numpy", None),
+    ],
+)
+def test_the_process_starts_one_blas_thread_unless_told(environment, first, threads):
+    """numpy's BLAS gets one thread in the optviz process, unless the environment says how many
+    or numpy was imported before (then it is too late to say)."""
+    import os
+
+    from optviz.cli import BLAS_THREADS
+
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
+    env.update(environment)
+    code = (
+        f"import os{', ' + first if first else ''}; from optviz import cli; cli._one_blas_thread(); "
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.strip() == str(threads)

@@ -53,10 +53,27 @@ def main(argv: list[str] | None = None) -> int:
     As the process (``argv`` None), once the command has returned its exit status, every output is
     closed and renamed and nothing else runs, the process ends at once (:func:`_exit_now`)."""
     _process["cli"] = argv is None
+    if argv is None:
+        _one_blas_thread()
     code = _guarded_main(argv)
     if argv is None:
         _exit_now(code)
     return code
+
+
+#: the environment variables that set how many threads numpy's BLAS starts
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "GOTO_NUM_THREADS")
+
+
+def _one_blas_thread() -> None:
+    """As the process, before numpy is imported: one BLAS thread, unless the environment sets it.
+
+    optviz does no BLAS work (products over coordinates are written out so that bits match on
+    every machine; pictures come out byte for byte the same either way), and OpenBLAS starts a
+    thread per core at numpy's import that spins for work: 40 ms of CPU, and more wall time on a
+    loaded machine. Worker processes (sweeps) inherit the setting, as they should."""
+    if "numpy" not in sys.modules and not any(name in os.environ for name in BLAS_THREADS):
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 
 def _exit_now(code: int) -> None:
