@@ -84,13 +84,14 @@ def run_scalar(
     x = np.array([coords])
     rows = list(coords)  # the recorded points, one after the other (one array at the end)
     k, last = 0, steps
+    attempts = TRACE_ATTEMPTS if engine_trace.worth_generating(stepper.source, steps) else 0
     try:
         while k < steps:
-            loop = engine_trace.loop_for(stepper.source, states, record_every == 1) if k < TRACE_ATTEMPTS else None
+            loop = engine_trace.loop_for(stepper.source, states, record_every == 1) if k < attempts else None
             if loop is not None:
                 last, coords, states = loop.run(grad_of, x, lrs, k, record_every, rows, coords, states)
                 break
-            stop = k + 1 if k + 1 < TRACE_ATTEMPTS else steps
+            stop = k + 1 if k + 1 < attempts else steps
             k, coords, stopped = _float_steps(
                 stepper.update, grad_of, x, lrs, k, stop, record_every, rows, coords, states
             )

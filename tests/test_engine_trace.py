@@ -84,6 +84,7 @@ def _three(monkeypatch, fn, opt, options):
     runs = []
     real = engine_trace.Loop.run
     monkeypatch.setattr(engine_trace.Loop, "run", lambda *a, **k: runs.append(1) or real(*a, **k))
+    monkeypatch.setattr(engine_trace, "GENERATE_STEPS", 0)  # a loop for every run, seen or not
     generated = optviz.run(fn, opt, **options)
     with monkeypatch.context() as patch:
         patch.setattr(engine_trace, "loop_for", lambda *a, **k: None)
@@ -120,6 +121,20 @@ def test_overflow_and_division_by_zero_give_the_array_paths_result(monkeypatch, 
     generated, floats, arrays, _ = _three(monkeypatch, fn, opt, options)
     _same(generated, arrays)
     _same(floats, arrays)
+
+
+@pytest.mark.parametrize("steps", [50, engine_trace.GENERATE_STEPS])
+def test_a_loop_is_made_for_a_long_run_or_for_settings_seen_before(monkeypatch, steps):
+    runs = []
+    real = engine_trace.Loop.run
+    monkeypatch.setattr(engine_trace.Loop, "run", lambda *a, **k: runs.append(1) or real(*a, **k))
+    monkeypatch.setattr(engine_trace, "_SEEN", {})  # no run made yet
+    monkeypatch.setattr(engine_trace, "_LOOPS", {})
+    first = optviz.run("ravine", "adam(eps=1e-7)", lr=0.1, steps=steps)
+    assert len(runs) == (steps >= engine_trace.GENERATE_STEPS)
+    second = optviz.run("ravine", "adam(eps=1e-7)", lr=0.1, steps=steps)
+    assert len(runs) == 1 + (steps >= engine_trace.GENERATE_STEPS)
+    _same(first, second)
 
 
 def _adam_states(dim: int):
