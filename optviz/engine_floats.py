@@ -195,7 +195,7 @@ class Trace:
             return type(value)
         raise Refused(f"a {type(value).__name__} in the update's arithmetic")
 
-    def _key(self, value: Any) -> tuple:
+    def key_of(self, value: Any) -> tuple:
         kind = self.kind_of(value)
         if type(value) is Tracer:
             return ("t", value.index)
@@ -220,14 +220,14 @@ class Trace:
             kind = float
         else:
             kind = float if float in (ka, kb) else int
-        key = ("binary", symbol, self._key(a), self._key(b))
+        key = ("binary", symbol, self.key_of(a), self.key_of(b))
         return self._add(key, "binary", symbol, (a, b), kind)
 
     def unary(self, symbol: str, a: Any) -> Tracer:
-        return self._add(("unary", symbol, self._key(a)), "unary", symbol, (a,), _numeric(self.kind_of(a)))
+        return self._add(("unary", symbol, self.key_of(a)), "unary", symbol, (a,), _numeric(self.kind_of(a)))
 
     def call(self, function: Callable, args: tuple, kind: type) -> Tracer:
-        key = ("call", id(function), *(self._key(a) for a in args))
+        key = ("call", id(function), *(self.key_of(a) for a in args))
         return self._add(key, "call", function, args, kind)
 
 

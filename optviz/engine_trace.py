@@ -91,7 +91,8 @@ class Loop(NamedTuple):
         self, grad_of: Callable, x: Any, lrs: list[float], k: int, every: int, rows: list, coords: list, states: list
     ) -> tuple[int, list[float], list]:
         """Updates ``k`` to ``len(lrs)`` from ``coords`` and ``states``; adds the recorded
-        points' coordinates to ``rows``, one after the other. Returns ``last`` (see run_scalar), the coordinates and the states."""
+        points' coordinates to ``rows``, one after the other. Returns ``last`` (see
+        :func:`optviz.engine_scalar.run_scalar`), the coordinates and the states."""
         leaves = [[] for _ in states]
         for state, numbers in zip(states, leaves, strict=True):
             flatten(state, numbers)
@@ -211,7 +212,7 @@ def _generate(update: Callable, shape: Any, kinds: list[type], equal: tuple, dim
         outputs.update((f"s{j}_{i}", out[j]) for j in own)
         for j in common:
             first = outputs.setdefault(f"s{j}", out[j])
-            if out[j] is not first and _key_or_none(trace, out[j]) != _key_or_none(trace, first):
+            if not _same_output(trace, out[j], first):
                 raise Refused("a shared state number differs between coordinates")
     numbers = [f"p{i}" for i in range(dim)] + [f"s{j}" for j in common]
     numbers += [f"s{j}_{i}" for i in range(dim) for j in own]
@@ -219,8 +220,11 @@ def _generate(update: Callable, shape: Any, kinds: list[type], equal: tuple, dim
     return Loop(function, shape, tuple(sorted(common)), dim)
 
 
-def _key_or_none(trace: Trace, value: Any) -> tuple | None:
-    return None if type(value) is Tracer else trace._key(value)
+def _same_output(trace: Trace, a: Any, b: Any) -> bool:
+    """The same traced number, or equal constants."""
+    if type(a) is Tracer or type(b) is Tracer:
+        return a is b
+    return trace.key_of(a) == trace.key_of(b)
 
 
 def _dependencies(trace: Trace) -> list[frozenset]:
