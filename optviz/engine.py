@@ -232,6 +232,8 @@ def simulate(
     # the loop's exact gradient gives each recorded point its gradient norm (not a minibatch's;
     # a few runs: one evaluation per block of steps costs fewer calls than a norm per step)
     norms_here = not use_batches and n_runs * dim >= LOOP_NORM_VALUES
+    # and its loss, where the function computes both in one pass (sharing work between them)
+    value_and_grad = fn.value_and_grad if norms_here else None
     params = starts
     state = stepper.init(params)
     last = steps
@@ -249,12 +251,15 @@ def simulate(
     with np.errstate(all="ignore"), LoopHeap(params.nbytes):
         buffers = None if stepper.buffers is None else stepper.buffers(params)  # on the heap too
         for k in range(steps):
+            loss = None
             if use_batches:
                 grad = fn.batch_grad(params, rng.choice(fn.n_samples, size=batch_size, replace=False))
+            elif value_and_grad is not None and k % every == 0:
+                loss, grad = value_and_grad(params)
             else:
                 grad = fn.grad(params)
             if k % every == 0:
-                recorder.add(params, grad if norms_here else None)
+                recorder.add(params, grad if norms_here else None, loss)
             if noise:
                 grad = grad + noise * rng.standard_normal((1, dim))
             if clip_value is not None:

@@ -137,29 +137,39 @@ class Recorder:
         # float32: a block of float64 points, evaluated, then stored rounded
         self.stage = None if exact else np.empty((self.block, dim, n_runs))
         self.scratch = np.empty((self.block, n_runs))
-        # float32: the gradient norms given with their points (``add(params, grad)``), until stored
+        # float32: the losses and gradient norms of a block (given by ``add`` or evaluated), until stored
+        self.loss_stage = None if exact else np.empty((self.block, n_runs))
         self.norm_stage = None if exact else np.empty((self.block, n_runs))
         self.rows = 0  # rows written
         self.evaluated = 0  # rows evaluated (and stored)
-        #: the first row since ``evaluated`` whose gradient norm was not given, if any
+        #: the first row since ``evaluated`` whose gradient norm (loss) was not given, if any
         self.missing: int | None = None
+        self.missing_loss: int | None = None
 
     def wants(self, step: int) -> bool:
         """Whether ``step`` is recorded."""
         return step % self.every == 0 or step == self.steps
 
-    def add(self, params: Array, grad: Array | None = None) -> None:
+    def add(self, params: Array, grad: Array | None = None, loss: Array | None = None) -> None:
         """Record the (N, D) points of the next recorded step.
 
         ``grad``: the exact gradient at ``params`` (before noise and clipping), which the loop
         computed anyway: its norm is taken now, while it is in cache, instead of evaluating the
         gradient again in :meth:`flush` (the same numbers: the gradient is elementwise per run).
+        ``loss``: (N,) the loss at ``params``, where the loop computed it with the gradient.
         """
         row = self.rows - self.evaluated
         if self.stage is None:
             self.points[self.rows] = params.T
         else:
             self.stage[row] = params.T
+        if loss is None:
+            if self.missing_loss is None:
+                self.missing_loss = self.rows
+        elif self.loss_stage is None:
+            self.loss[self.rows] = loss
+        else:
+            self.loss_stage[row] = loss
         if grad is None:
             if self.missing is None:
                 self.missing = self.rows
@@ -180,6 +190,8 @@ class Recorder:
                 self.stage[: len(chunk)] = chunk
             if self.missing is None:
                 self.missing = self.rows
+            if self.missing_loss is None:
+                self.missing_loss = self.rows
             self.rows += len(chunk)
             self.flush()
 
@@ -190,9 +202,11 @@ class Recorder:
             return
         x = self.points[lo:hi] if self.stage is None else self.stage[: hi - lo]
         run_major = x.transpose(0, 2, 1)  # (B, N, D) view
-        loss = self.fn.f(run_major)
-        self.loss[lo:hi] = loss
         exact = self.stage is None
+        loss = self.loss[lo:hi] if exact else self.loss_stage[: hi - lo]
+        if self.missing_loss is not None:  # the rows from there on were given no loss
+            loss[self.missing_loss - lo :] = self.fn.f(run_major[self.missing_loss - lo :])
+            self.missing_loss = None
         if self.missing is not None:  # the rows from there on were given no gradient
             start = self.missing - lo
             if exact:
@@ -202,6 +216,7 @@ class Recorder:
             row_norm(self.fn.grad(run_major[start:]), out=grad_norm, scratch=self.scratch[: hi - self.missing])
             self.missing = None
         if not exact:  # rounded; a value past float32's range becomes inf, and counts as such below
+            self.loss[lo:hi] = loss
             self.grad_norm[lo:hi] = self.norm_stage[: hi - lo]
             self.points[lo:hi] = x
             x, loss = self.points[lo:hi], self.loss[lo:hi]

@@ -116,3 +116,25 @@ def test_a_sum_that_overflows_falls_back_to_the_exact_check():
     with np.errstate(over="ignore"):
         assert np.isfinite(paths.loss).all() and not np.isfinite(paths.loss.sum())
     assert (paths.diverged_at == -1).all()
+
+
+#: every registry function with its defaults, and the parameterised forms with other code paths
+EVERY_FUNCTION = [*names(), "ravine(angle=30)", "bowl", "thermometer(scale=0.1)", "rosenbrock(a=2, b=5)"]
+
+
+def test_the_functions_that_share_work_between_value_and_gradient_have_one_pass():
+    shared = {name for name in EVERY_FUNCTION if get(name).value_and_grad is not None}
+    assert {"ravine(angle=30)", "rosenbrock", "thermometer"} <= shared
+
+
+@pytest.mark.parametrize("name", EVERY_FUNCTION)
+def test_value_and_gradient_in_one_pass_are_f_and_grad_bit_for_bit(name):
+    fn = get(name)
+    rng = np.random.default_rng(5)
+    batch = np.asfortranarray(np.asarray(fn.start) + 3 * rng.normal(size=(500, fn.dim)))  # the loop's layout
+    rows = np.ascontiguousarray(batch.T.reshape(fn.dim, 5, 100).transpose(1, 0, 2)).transpose(0, 2, 1)  # a block's
+    for x in (batch, rows, batch[0], np.array([[1e200] * fn.dim, [np.nan] * fn.dim])):
+        with np.errstate(all="ignore"):
+            value, grad = fn.loss_and_grad(x)
+            assert np.array_equal(value, fn.f(x), equal_nan=True)
+            assert np.array_equal(grad, fn.grad(x), equal_nan=True)

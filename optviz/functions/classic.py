@@ -38,9 +38,9 @@ def _num(v: float) -> str:
 def _quadratic(name: str, formula: str, a: float, b: float, angle: float = 0.0, **kwargs) -> TestFunction:
     """f = a·u² + b·v² with (u, v) the point rotated by ``angle`` degrees.
 
-    Written out term by term rather than as ``x @ H``: BLAS picks its kernel (and an FMA's
-    rounding) by batch size and CPU, and a run must give the same bits alone or in any batch.
-    Unrotated, a gradient costs one multiply per coordinate.
+    Written out term by term rather than as ``x @ H``: BLAS picks its kernel (and an FMA's rounding)
+    by batch size and CPU, and a run must give the same bits alone or in any batch. Unrotated, a
+    gradient costs one multiply per coordinate (and shares nothing with the value).
     """
     if angle == 0:
         diagonal = np.array([2 * a, 2 * b])
@@ -65,13 +65,18 @@ def _quadratic(name: str, formula: str, a: float, b: float, angle: float = 0.0, 
         u, v = uv(x)
         return a * (u * u) + b * (v * v)
 
-    def grad(x):
-        # chain rule through the rotation: d/dx1 = cos·f_u + sin·f_v, d/dx2 = −sin·f_u + cos·f_v
-        u, v = uv(x)
+    def grad_at(u, v):  # chain rule: d/dx1 = cos·f_u + sin·f_v, d/dx2 = −sin·f_u + cos·f_v
         f_u, f_v = 2 * a * u, 2 * b * v
         return pack(cos * f_u + sin * f_v, cos * f_v - sin * f_u)
 
-    return TestFunction(name, name, 2, f, grad, formula, **kwargs)
+    def grad(x):
+        return grad_at(*uv(x))
+
+    def value_and_grad(x):  # the rotation once for both, then f's and grad's arithmetic
+        u, v = uv(x)
+        return a * (u * u) + b * (v * v), grad_at(u, v)
+
+    return TestFunction(name, name, 2, f, grad, formula, value_and_grad=value_and_grad, **kwargs)
 
 
 @register("bowl", "a well-conditioned bowl")
@@ -123,6 +128,11 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
         inner = x2 - x1 * x1
         return pack(-2 * (a - x1) - 4 * b * x1 * inner, 2 * b * inner)
 
+    def value_and_grad(x):  # a − x1 and x2 − x1² once for both
+        x1, x2 = _xy(x)
+        outer, inner = a - x1, x2 - x1 * x1
+        return outer**2 + b * inner**2, pack(-2 * outer - 4 * b * x1 * inner, 2 * b * inner)
+
     return TestFunction(
         "rosenbrock",
         "rosenbrock",
@@ -135,6 +145,7 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> TestFunction:
         (Minimum((a, a * a), 0.0),),
         log_levels=True,
         plain_formula=f"({_num(a)} − x1)² + {_num(b)}·(x2 − x1²)²",
+        value_and_grad=value_and_grad,
     )
 
 
@@ -412,8 +423,7 @@ def two_layer(x: float = 100.0, y: float = 110.0) -> TestFunction:
         r2 = 2 * data_x * (data_x * w1 * w2 - data_y)
         return pack(r2 * w2, r2 * w1)
 
-    # the minima are the whole hyperbola w1·w2 = y/x (its valley); its two points nearest the origin
-    # stand for it
+    # the minima are the whole hyperbola w1·w2 = y/x (its valley); its two points nearest 0 stand for it
     minima, valley = (), None
     if data_x != 0 and data_y != 0:
         valley = hyperbola_distance(data_y / data_x)

@@ -36,6 +36,11 @@ def thermometer(scale: float = 1.0) -> TestFunction:
     def grad(x):
         return batch_grad(x)
 
+    def value_and_grad(x):  # the residuals once for both
+        r, u = residuals(x)
+        n = r.shape[-1]
+        return fixed_sum(r * r) / len(CELSIUS), pack(fixed_sum(2 * r * u) / n, fixed_sum(2 * r) / n)
+
     def predict(x, u):
         """c = w·(scale·u) + b at raw readings ``u`` (P,): ``(..., 2) -> (..., P)``."""
         x = np.asarray(x, dtype=float)
@@ -67,4 +72,5 @@ def thermometer(scale: float = 1.0) -> TestFunction:
         labels=("w", "b"),
         plain_formula=f"(1/11)·Σ ({'' if scale == 1 else f'{scale:g}·'}w·u + b − c)²",
         data=DataFit(UNKNOWN, CELSIUS, predict, ("u", "c"), scale),
+        value_and_grad=value_and_grad,
     )

@@ -145,6 +145,11 @@ class TestFunction:
         valley: for functions whose minima form a curve (``two_layer``'s hyperbola), the distance
             ``(..., D) -> (...)`` from points to that curve; ``minima`` then holds points standing for it.
         data: for data losses, the data and the model fitted to them (:class:`DataFit`), else ``None``.
+        value_and_grad: ``x -> (f(x), grad(x))`` in one pass, sharing what both compute (the
+            rotated coordinates, a residual), for a function where that saves work, else ``None``;
+            the same numbers bit for bit as ``f`` and ``grad`` (tests/test_recording.py checks).
+            The engine uses it for the recorded steps of large batches; :meth:`loss_and_grad`
+            answers for every function.
 
     ``name``, ``spec``, ``params`` and ``description`` are set by :func:`register`, the one
     place that names a function; a factory gives its name for the first two.
@@ -168,12 +173,19 @@ class TestFunction:
     plain_formula: str = ""
     valley: Callable[[Array], Array] | None = None
     data: DataFit | None = None
+    value_and_grad: Callable[[Array], tuple[Array, Array]] | None = None
 
     __test__ = False  # not a pytest class, despite the name
 
     def __post_init__(self) -> None:
         if not self.labels:
             object.__setattr__(self, "labels", ("x",) if self.dim == 1 else ("x_1", "x_2"))
+
+    def loss_and_grad(self, x: Array) -> tuple[Array, Array]:
+        """``(f(x), grad(x))``, in one pass where the function has a ``value_and_grad``."""
+        if self.value_and_grad is not None:
+            return self.value_and_grad(x)
+        return self.f(x), self.grad(x)
 
     def nearest_minimum_distance(self, x: Array) -> Array:
         """Euclidean distance from each point ``(..., D)`` to the nearest global or local minimum
