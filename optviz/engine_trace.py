@@ -37,7 +37,7 @@ from optviz.engine_floats import (
     value_kind,
 )
 
-__all__ = ["GENERATE_STEPS", "Loop", "loop_for", "worth_generating"]
+__all__ = ["GENERATE_STEPS", "LOOP_STEPS", "Loop", "loop_for", "worth_generating"]
 
 _ARITHMETIC = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "**": ast.Pow}
 _COMPARE = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE, "==": ast.Eq, "!=": ast.NotEq}
@@ -112,6 +112,8 @@ class Loop(NamedTuple):
 #: a loop takes about 0.7 ms to trace and compile and saves about 2 µs per update: made at once
 #: for a run of this many updates or more, else for the second run with the same settings
 GENERATE_STEPS = 400
+#: a made loop costs about 25 µs more per run than the float path: used from this many updates on
+LOOP_STEPS = 16
 _LOOPS: dict[tuple, Loop | None] = {}  # cache key -> the loop (None: refused)
 _SEEN: dict[tuple, None] = {}  # the settings of runs made so far (insertion-ordered, bounded)
 _KEPT = 512  # loops and settings remembered at most; the oldest go first
@@ -120,6 +122,8 @@ _KEPT = 512  # loops and settings remembered at most; the oldest go first
 def worth_generating(update: Callable, steps: int) -> bool:
     """Whether a run of ``steps`` updates with ``update`` should use a generated loop: a long run,
     or settings seen in an earlier run (their loop is made once and kept)."""
+    if steps < LOOP_STEPS:
+        return False
     key = _closure_key(update)
     if key is None:
         return steps >= GENERATE_STEPS

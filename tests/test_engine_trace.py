@@ -85,6 +85,7 @@ def _three(monkeypatch, fn, opt, options):
     real = engine_trace.Loop.run
     monkeypatch.setattr(engine_trace.Loop, "run", lambda *a, **k: runs.append(1) or real(*a, **k))
     monkeypatch.setattr(engine_trace, "GENERATE_STEPS", 0)  # a loop for every run, seen or not
+    monkeypatch.setattr(engine_trace, "LOOP_STEPS", 0)
     generated = optviz.run(fn, opt, **options)
     with monkeypatch.context() as patch:
         patch.setattr(engine_trace, "loop_for", lambda *a, **k: None)
@@ -123,7 +124,7 @@ def test_overflow_and_division_by_zero_give_the_array_paths_result(monkeypatch, 
     _same(floats, arrays)
 
 
-@pytest.mark.parametrize("steps", [50, engine_trace.GENERATE_STEPS])
+@pytest.mark.parametrize("steps", [engine_trace.LOOP_STEPS - 1, 50, engine_trace.GENERATE_STEPS])
 def test_a_loop_is_made_for_a_long_run_or_for_settings_seen_before(monkeypatch, steps):
     runs = []
     real = engine_trace.Loop.run
@@ -133,7 +134,8 @@ def test_a_loop_is_made_for_a_long_run_or_for_settings_seen_before(monkeypatch, 
     first = optviz.run("ravine", "adam(eps=1e-7)", lr=0.1, steps=steps)
     assert len(runs) == (steps >= engine_trace.GENERATE_STEPS)
     second = optviz.run("ravine", "adam(eps=1e-7)", lr=0.1, steps=steps)
-    assert len(runs) == 1 + (steps >= engine_trace.GENERATE_STEPS)
+    # a few updates: the float path, which costs less than setting up a loop
+    assert len(runs) == (steps >= engine_trace.LOOP_STEPS) + (steps >= engine_trace.GENERATE_STEPS)
     _same(first, second)
 
 
