@@ -56,8 +56,9 @@ def scalar_stepper(stepper: Any) -> ScalarStepper | None:
     return ScalarStepper(rebind(stepper.init), rebind(stepper.update), stepper.update)
 
 
-#: updates the float path makes while the generated loop is not ready (the state changes its
-#: shape in the first updates: SGD's momentum buffer is None before the first)
+#: a generated loop is asked for before each of the first this many updates, the float path making
+#: one update in between (a state may change its shape at first: SGD's momentum buffer is None
+#: before the first update)
 TRACE_ATTEMPTS = 3
 
 
