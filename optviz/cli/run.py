@@ -201,8 +201,6 @@ def run_command(**options: Any) -> None:
             from optviz import render
 
             _, drawing = render.check_target(out, function, **draw)
-            with imports_first():
-                render.import_drawing(out)
             record_state = drawing.needs_state
             if options.get("record_every", 1) > 1 and out.suffix.lower() in render.ANIMATED_SUFFIXES:
                 from optviz.errors import SpecError
@@ -236,6 +234,8 @@ def run_command(**options: Any) -> None:
             for path in _export(batch, export):
                 console.print(tr("wrote", lang), plain(path))
         if out is not None:
+            with imports_first():  # once the runs went well: a mistake costs no matplotlib import
+                render.import_drawing(out)
             console.print(tr("wrote", lang), plain(render.render(batch, function, out, drawing)))
 
 
