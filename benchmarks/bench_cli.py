@@ -9,6 +9,9 @@ Comparisons (each command a new process, as a user runs it):
 - ``optviz --help`` against ``python -c "import numpy"``. Target: at most 1.2x its time.
 - ``optviz run`` writing the same runs as a 1280x720 PNG against the pyplot import
   (informational).
+- ``python -c "import typer.rich_utils"`` against the numpy import (informational): the module
+  typer formats every help page with (it imports rich's markdown and traceback renderers), so
+  the least any typer help can cost; ``optviz --help`` imports no numpy and no pydantic.
 
 Method (see rounds.py): every command runs once untimed (file cache, bytecode cache), then
 ``--rounds`` rounds run each command once, each optviz command right before its baseline; the
@@ -56,6 +59,7 @@ def commands(folder: Path) -> dict[str, list[str]]:
         "optviz run --out ravine.png": reference_run(folder / "ravine.png", "--size", "16:9"),
         "optviz --help": [OPTVIZ, "--help"],
         'python -c "import numpy"': [sys.executable, "-c", "import numpy"],
+        'python -c "import typer.rich_utils"': [sys.executable, "-c", "import typer.rich_utils"],
     }
 
 
@@ -81,11 +85,12 @@ def main() -> None:
         calls = {name: (lambda argv=argv: run_quietly(argv, env)) for name, argv in argvs.items()}
         rounds = alternate(calls, args.rounds)
 
-    gif, pyplot, png, help_, numpy = argvs
+    gif, pyplot, png, help_, numpy, typer_help = argvs
     rows = [
         rounds.compare("GIF run (800x450, 100 frames) vs import pyplot", gif, pyplot, faster=False, target=TARGET_GIF),
         rounds.compare("optviz --help vs import numpy", help_, numpy, faster=False, target=TARGET_HELP),
         rounds.compare("PNG run (1280x720) vs import pyplot", png, pyplot, faster=False),
+        rounds.compare("import typer.rich_utils vs import numpy", typer_help, numpy, faster=False),
     ]
     print("wall time of fresh processes (python " + sys.version.split()[0] + f"; optviz at {OPTVIZ})")
     for line in method_lines(rounds, "one untimed run of each first (file cache, bytecode cache)"):
