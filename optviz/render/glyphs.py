@@ -91,11 +91,13 @@ class GlyphText(Artist):
         self._height = math.ceil(1.5 * size_px) + 2
         self._baseline = math.ceil(1.15 * size_px) + 1
         self._cells: dict[str, tuple[np.ndarray, float]] = {}
+        self._images: dict[int, np.ndarray] = {}  # by width: the colour set once, the alpha each draw
         self._font = _font_key(prop)
         fig.add_artist(self)
 
     def _cell(self, char: str) -> tuple[np.ndarray, float]:
-        """The coverage cell of ``char`` and its advance in pixels."""
+        """The coverage cell of ``char`` (bottom row first, as images are drawn) and its advance
+        in pixels."""
         got = self._cells.get(char)
         if got is None:
             renderer = self._fig.canvas.get_renderer()
@@ -107,16 +109,20 @@ class GlyphText(Artist):
                     _CELLS.clear()
                 agg = RendererAgg(math.ceil(advance) + 2 * _PAD, self._height, self._fig.dpi)
                 agg.draw_text(agg.new_gc(), _PAD, self._baseline, char, self._prop, 0)
-                cell = _CELLS[key] = np.asarray(agg.buffer_rgba())[..., 3].copy()
+                cell = _CELLS[key] = np.asarray(agg.buffer_rgba())[::-1, :, 3].copy()
             got = self._cells[char] = (cell, advance)
         return got
 
     def _image(self) -> np.ndarray:
+        """The text as an RGBA image, bottom row first; valid until the next call."""
         cells = [self._cell(char) for char in self.text]
         width = math.ceil(sum(advance for _, advance in cells)) + 2 * _PAD + 1
-        image = np.zeros((self._height, width, 4), dtype=np.uint8)
-        image[..., :3] = self._rgb
+        image = self._images.get(width)
+        if image is None:
+            image = self._images[width] = np.zeros((self._height, width, 4), dtype=np.uint8)
+            image[..., :3] = self._rgb
         alpha = image[..., 3]
+        alpha[...] = 0
         x = 0.0
         for cell, advance in cells:
             left = round(x)
@@ -132,6 +138,6 @@ class GlyphText(Artist):
         gc = renderer.new_gc()
         x = round(self._x) - _PAD
         y = round(self._y - (self._height - self._baseline))
-        renderer.draw_image(gc, x, y, np.ascontiguousarray(image[::-1]))  # bottom row first
+        renderer.draw_image(gc, x, y, image)
         gc.restore()
         self.stale = False

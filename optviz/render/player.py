@@ -240,8 +240,9 @@ class Player:
     def _lay(self, box: tuple[int, int, int, int]) -> None:
         """Lay the layers over the background in one box of the trail, as Agg blends (straight alpha)."""
         r0, r1, c0, c1 = box
-        # 16 bits hold every term: 255 * 255 + 127 < 2^16
-        out = self.background_rgba[r0:r1, c0:c1, :3].astype(np.uint16)
+        # in channel planes (3, h, w), so that numpy's loops run along rows, not over the three
+        # channels of each pixel (5x slower); 16 bits hold every term: 255 * 255 + 127 < 2^16
+        out = self.background_rgba[r0:r1, c0:c1, :3].transpose(2, 0, 1).astype(np.uint16, order="C")
         there = self._tiles[:, r0 // TILE : -(-r1 // TILE), c0 // TILE : -(-c1 // TILE)].any(axis=(1, 2))
         for slot in np.flatnonzero(there):
             trail = self._laid[slot]
@@ -250,15 +251,15 @@ class Player:
                 continue
             p0, p1, q0, q1 = part
             b0, _, a0, _ = trail.box
-            a = trail.coverage[p0 - b0 : p1 - b0, q0 - a0 : q1 - a0, None].astype(np.uint16)
+            a = trail.coverage[p0 - b0 : p1 - b0, q0 - a0 : q1 - a0].astype(np.uint16)
             if trail.alpha < 255:
                 a = _div255(a * trail.alpha + 127)
-            under = out[p0 - r0 : p1 - r0, q0 - c0 : q1 - c0]
-            mixed = trail.color * a
+            under = out[:, p0 - r0 : p1 - r0, q0 - c0 : q1 - c0]
+            mixed = trail.color[:, None, None] * a
             mixed += under * (255 - a)
             mixed += 127
             under[...] = _div255(mixed)
-        self._trail[r0:r1, c0:c1, :3] = out
+        self._trail[r0:r1, c0:c1, :3] = out.transpose(1, 2, 0)
 
     @staticmethod
     def _check_order(animated: list[Artist], trailed: set[int]) -> None:
