@@ -136,14 +136,18 @@ def test_any_number_text_converts_as_typer_converts_it(text):
 
 
 def test_the_plain_conversion_is_what_runs():
-    """The options of optviz's own commands get the plain conversion when they are parsed."""
+    """Every option of every optviz command gets the plain conversion when it is parsed."""
     from optviz.cli import app
 
-    command = typer.main.get_command(app).commands["run"]
+    group = typer.main.get_command(app)
+    command = group.commands["run"]
     ctx = command.make_context("run", ["--steps", "7", "--lr", "0.5"])
     assert ctx.params["steps"] == 7 and ctx.params["lr"] == [0.5]
-    kinds = {type(p._runtime_param).__name__ for p in command.get_params(ctx) if hasattr(p, "_runtime_param")}
-    assert kinds == {"_PlainParam"}, kinds
+    assert len(group.commands) >= 10
+    for name, command in group.commands.items():
+        ctx = command.make_context(name, [], resilient_parsing=True)
+        kinds = {type(p._runtime_param).__name__ for p in command.get_params(ctx) if hasattr(p, "_runtime_param")}
+        assert kinds == {"_PlainParam"}, (name, kinds)
 
 
 def test_imports_run_without_the_collector_only_in_the_optviz_process(monkeypatch):
