@@ -29,7 +29,7 @@ from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.path import Path as MplPath
-from matplotlib.transforms import IdentityTransform
+from matplotlib.transforms import IdentityTransform, Transform
 
 from optviz.render.casing import display_xy
 from optviz.render.marks import set_line_data, step_marks
@@ -98,20 +98,20 @@ class _Trail:
         # the stroke starts a segment back: the corner where the pieces meet is drawn whole here,
         # and the round start lies on ground the last piece painted (max keeps it painted once)
         before = [self.tail, start - 1] if start and not self.markers else [start - 1] if start else []
-        if self.whole:  # the same rows, without sorting them out
-            rows = np.arange(start - 1 if start else 0, stop)
-            if before and before[0] < rows[0]:
-                rows = np.concatenate([before[:1], rows])
+        rows: slice | np.ndarray
+        if self.whole and (not before or before[-1] - 1 <= before[0] <= before[-1]):  # a run of rows: a slice
+            first = before[0] if before else 0
+            rows, self.tail = slice(first, stop), max(first, stop - 2)
         else:
-            rows = np.flatnonzero(self.keep[start:stop]) + start
-            rows = np.unique(np.concatenate([before, rows, [stop - 1]]).astype(np.intp))
-        self.tail = int(rows[-2]) if len(rows) > 1 else int(rows[-1])
+            kept = np.arange(start, stop) if self.whole else np.flatnonzero(self.keep[start:stop]) + start
+            rows = np.unique(np.concatenate([before, kept, [stop - 1]]).astype(np.intp))
+            self.tail = int(rows[-2]) if len(rows) > 1 else int(rows[-1])
         if self.markers:
             marks = self.marks[np.searchsorted(self.marks, start) : np.searchsorted(self.marks, stop)]
             if not len(marks):
                 return None
         if not self.plain:
-            self._draw_line2d(scratch, rows, start)
+            self._draw_line2d(scratch, np.arange(stop)[rows] if isinstance(rows, slice) else rows, start)
         elif self.markers:
             self.pen = _draw_markers(scratch, line, self.pixels[marks], self.pen)
         else:
@@ -139,7 +139,7 @@ class _Trail:
         line.set_linestyle(saved[2])
         line.set_marker(saved[3])
 
-    def _merge(self, scratch: RendererAgg, rows: np.ndarray) -> tuple[int, int, int, int] | None:
+    def _merge(self, scratch: RendererAgg, rows: slice | np.ndarray) -> tuple[int, int, int, int] | None:
         points = self.pixels[rows]
         if not self.finite:
             points = points[np.isfinite(points).all(axis=1)]
@@ -199,6 +199,7 @@ class Player:
         self._tiles = np.zeros((len(self._laid), -(-height // TILE), -(-width // TILE)), dtype=bool)
         self._trail = self.background_rgba.copy()  # the background with the growing lines
         self._rows: list[int] | None = None  # rows of each growing line drawn into its layers
+        self._frozen: dict[int, Transform] = {}  # the moving markers' transforms
 
     def frame(self, k: int) -> np.ndarray:
         """The picture at step ``k``: an (H, W, 4) uint8 view of the canvas, valid until the next call.
@@ -232,7 +233,12 @@ class Player:
             if _markers_only(artist):  # heads, markers: straight to the renderer, as Line2D.draw would
                 xy = np.column_stack(artist.get_data()).astype(float)
                 if len(xy):
-                    _draw_markers(renderer, artist, _pixels(artist, xy))
+                    # the axes do not move while frames are drawn: their transform, frozen once
+                    frozen = self._frozen.get(id(artist)) or self._frozen.setdefault(
+                        id(artist), artist.get_transform().frozen()
+                    )
+                    with np.errstate(all="ignore"):
+                        _draw_markers(renderer, artist, frozen.transform(xy[:, :2]))
             else:
                 scene.fig.draw_artist(artist)
         return canvas
