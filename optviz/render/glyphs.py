@@ -29,6 +29,7 @@ __all__ = ["GlyphText", "glyph_widths", "text_width"]
 _PAD = 3
 #: (char, font, dpi) -> advance in pixels; (char, font, dpi, cell height, baseline) -> coverage cell
 _ADVANCES: dict[tuple, float] = {}
+_WIDTHS: dict[tuple, float] = {}  # (text, font, dpi) -> width in pixels
 _CELLS: dict[tuple, np.ndarray] = {}
 #: more entries than this (many fonts and sizes in one process) start the caches again
 _MAX_CACHED = 20_000
@@ -36,8 +37,15 @@ _GENERIC = ("serif", "sans-serif", "cursive", "fantasy", "monospace")
 
 
 def text_width(renderer: Any, text: str, prop: FontProperties) -> float:
-    """Pixels that ``text`` advances in ``prop`` (trailing spaces count)."""
-    return float(renderer.get_text_width_height_descent(text, prop, False)[0])
+    """Pixels that ``text`` advances in ``prop`` (trailing spaces count); measured once per process
+    (a layout costs ~0.25 ms; a legend measures its entries several times)."""
+    key = (text, _font_key(prop), renderer.dpi)
+    width = _WIDTHS.get(key)
+    if width is None:
+        if len(_WIDTHS) > _MAX_CACHED:
+            _WIDTHS.clear()
+        width = _WIDTHS[key] = float(renderer.get_text_width_height_descent(text, prop, False)[0])
+    return width
 
 
 def glyph_widths(renderer: Any, texts: Iterable[str], prop: FontProperties) -> list[float]:

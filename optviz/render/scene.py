@@ -17,6 +17,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.mathtext import MathTextParser
 
 from optviz.functions import TestFunction
 from optviz.i18n import tr
@@ -44,6 +45,8 @@ from optviz.themes import run_colors, run_markers
 from optviz.trajectory import Trajectory
 
 __all__ = ["Scene", "build_scene"]
+
+_MATHTEXT = MathTextParser("path")  # what RendererAgg makes for each new renderer
 
 
 @dataclass
@@ -128,6 +131,10 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: DrawSett
     theme = opts.theme
     fig = Figure(figsize=(opts.width / opts.dpi, opts.height / opts.dpi), dpi=opts.dpi)
     canvas = FigureCanvasAgg(fig)
+    # formulas laid out once per process: each renderer's own parser would parse a title again
+    # (pyparsing, ~4 ms); its cache is keyed by the text, font, dpi and antialiasing, and the rc
+    # settings mathtext also reads are the same pinned ones in every render
+    canvas.get_renderer().mathtext_parser = _MATHTEXT
     colors = run_colors(theme, len(trajs))
     is3d = opts.view == "surface"
     steps = _last_step(trajs)
