@@ -114,7 +114,7 @@ def parse_mark(text: Any) -> Mark:
     return Mark(f"{opt.text}, lr={lr:g}" if opt.lr is None else opt.text, rule, lr, beta)
 
 
-def get_function(value: Any) -> TestFunction:
+def _get_function(value: Any) -> TestFunction:
     """:func:`optviz.functions.get`, imported when a value is checked."""
     from optviz.functions import get
 
@@ -124,12 +124,12 @@ def get_function(value: Any) -> TestFunction:
 def _stability_fn(value: Any, checked: Mapping[str, Any]) -> TestFunction:
     from optviz.views.stability import curvatures
 
-    fn = get_function(value)
+    fn = _get_function(value)
     angle = checked["angle"]
     if angle is not None:
         if "angle" not in fn.params:
             raise SpecError(f"--angle rotates the ravine; {fn.spec} has no angle (use --fn ravine)")
-        fn = get_function(spec_parser.format_spec(fn.name, {**fn.params, "angle": angle}))
+        fn = _get_function(spec_parser.format_spec(fn.name, {**fn.params, "angle": angle}))
     if not checked["empirical"]:
         curvatures(fn)  # raises, naming the functions the closed form covers
     return fn
@@ -235,7 +235,7 @@ def _momentum_range(pair: tuple[float, float]) -> tuple[float, float]:
 
 
 def _basin_fn(value: Any) -> TestFunction:
-    fn = get_function(value)
+    fn = _get_function(value)
     if fn.dim != 2:
         raise SpecError(f"basins need a 2-D function; {fn.spec} is {fn.dim}-D, e.g. --fn himmelblau")
     return fn
@@ -287,7 +287,7 @@ class ScanSettings(Checked):
     """``optviz lr-scan``: the loss after K steps against the learning rate."""
 
     fn: Any = setting(
-        "ravine", "Function spec, e.g. ravine or 'ravine(angle=30)'.", plain(get_function), flags=("--fn", "-f")
+        "ravine", "Function spec, e.g. ravine or 'ravine(angle=30)'.", plain(_get_function), flags=("--fn", "-f")
     )
     lr: Any = setting(
         "1e-4..1",
