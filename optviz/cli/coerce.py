@@ -1,12 +1,12 @@
 """Option values converted without pydantic where the conversion is plain.
 
 typer 0.29 converts every option's value (even an absent one) through a pydantic ``TypeAdapter``
-built for it: importing pydantic and building some 40 adapters costs a ``optviz run`` about 80 ms
+built for it: importing pydantic and building some 40 adapters cost an ``optviz run`` about 80 ms
 before anything is computed. optviz's options are plain ``str``, ``bool``, ``int``, ``float``,
 ``Path`` and lists of them, whose conversions are simple: :func:`install` gives each such parameter a
 converter that does them directly, and hands every value it does not recognise (``1_000``,
 ``nan``, `` 12``, ``abc``) to typer's own pydantic converter, built only then, so that results
-and error messages stay typer's (tests/test_cli.py checks the results against pydantic's).
+and error messages stay typer's (tests/test_cli_start.py checks them against typer's own).
 """
 
 from __future__ import annotations
