@@ -6,30 +6,34 @@ its paths. :class:`GlyphText` renders each character once into a coverage cell a
 cells at the characters' advances (no kerning: for numbers and short words it looks the same).
 The width of such a text is the sum of its characters' advances (:func:`glyph_widths`), each
 measured once per process, as each cell is rendered once per process (font, size, resolution and
-rendering settings are part of the key).
+rendering settings are part of the key). Other text is measured once per process too
+(:func:`remember_measures`): matplotlib keeps its measurements per renderer, and every figure
+has a new one.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from typing import Any
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
-__all__ = ["GlyphText", "glyph_widths", "text_width"]
+__all__ = ["GlyphText", "glyph_widths", "measure", "remember_measures", "text_width"]
 
 #: pixels of room on each side of a glyph cell: glyphs may overhang their advance
 _PAD = 3
 #: (char, font, dpi) -> advance in pixels; (char, font, dpi, cell height, baseline) -> coverage cell
 _ADVANCES: dict[tuple, float] = {}
-_WIDTHS: dict[tuple, float] = {}  # (text, font, dpi) -> width in pixels
+_MEASURES: dict[tuple, tuple[float, float, float]] = {}  # (text, font, math, dpi) -> width, height, descent
 _CELLS: dict[tuple, np.ndarray] = {}
 #: more entries than this (many fonts and sizes in one process) start the caches again
 _MAX_CACHED = 20_000
@@ -37,15 +41,25 @@ _GENERIC = ("serif", "sans-serif", "cursive", "fantasy", "monospace")
 
 
 def text_width(renderer: Any, text: str, prop: FontProperties) -> float:
-    """Pixels that ``text`` advances in ``prop`` (trailing spaces count); measured once per process
-    (a layout costs ~0.25 ms; a legend measures its entries several times)."""
-    key = (text, _font_key(prop), renderer.dpi)
-    width = _WIDTHS.get(key)
-    if width is None:
-        if len(_WIDTHS) > _MAX_CACHED:
-            _WIDTHS.clear()
-        width = _WIDTHS[key] = float(renderer.get_text_width_height_descent(text, prop, False)[0])
-    return width
+    """Pixels that ``text`` advances in ``prop`` (trailing spaces count)."""
+    return float(measure(renderer, text, prop, False)[0])
+
+
+def measure(renderer: Any, s: str, prop: FontProperties, ismath: bool | str = False) -> tuple[float, float, float]:
+    """``renderer.get_text_width_height_descent``, measured once per process (a layout costs
+    ~0.25 ms, and matplotlib's own cache is per renderer: a new figure measures every text again)."""
+    key = (s, _font_key(prop), ismath, renderer.dpi)
+    got = _MEASURES.get(key)
+    if got is None:
+        if len(_MEASURES) > _MAX_CACHED:
+            _MEASURES.clear()
+        got = _MEASURES[key] = type(renderer).get_text_width_height_descent(renderer, s, prop, ismath)
+    return got
+
+
+def remember_measures(renderer: Any) -> None:
+    """Make ``renderer`` measure text through :func:`measure` (for all of matplotlib's calls)."""
+    renderer.get_text_width_height_descent = functools.partial(measure, renderer)
 
 
 def glyph_widths(renderer: Any, texts: Iterable[str], prop: FontProperties) -> list[float]:
@@ -68,6 +82,8 @@ def _font_key(prop: FontProperties) -> tuple:
         prop.get_stretch(),
         prop.get_size_in_points(),
         prop.get_file(),
+        prop.get_math_fontfamily(),
+        len(font_manager.fontManager.ttflist),  # a font registered meanwhile may be the one a family names
         mpl.rcParams["text.hinting"],
         mpl.rcParams["text.hinting_factor"],
         mpl.rcParams["text.antialiased"],

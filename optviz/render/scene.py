@@ -24,6 +24,7 @@ from optviz.i18n import tr
 from optviz.render.arrows import Arrows, add_arrows
 from optviz.render.contour import draw_contours, draw_curve, function_levels, path_2d
 from optviz.render.data_panel import DataArt, add_data_panel
+from optviz.render.glyphs import remember_measures
 from optviz.render.layout import arrange, legend_room, main_aspect, window
 from optviz.render.legend import RunValues, add_legend, add_values
 from optviz.render.marks import (
@@ -134,7 +135,9 @@ def build_scene(trajs: Sequence[Trajectory], fn: TestFunction, options: DrawSett
     # formulas laid out once per process: each renderer's own parser would parse a title again
     # (pyparsing, ~4 ms); its cache is keyed by the text, font, dpi and antialiasing, and the rc
     # settings mathtext also reads are the same pinned ones in every render
-    canvas.get_renderer().mathtext_parser = _MATHTEXT
+    renderer = canvas.get_renderer()
+    renderer.mathtext_parser = _MATHTEXT
+    remember_measures(renderer)  # texts measured once per process, not once per figure
     colors = run_colors(theme, len(trajs))
     is3d = opts.view == "surface"
     steps = _last_step(trajs)
