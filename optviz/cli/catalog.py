@@ -13,7 +13,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from optviz.cli.app import app, console, plain, slug, user_errors, visible
+from optviz.cli.app import app, console, imports_first, plain, slug, user_errors, visible
 from optviz.i18n import tr
 
 __all__ = ["list_command", "show_command"]
@@ -84,7 +84,8 @@ def show_command(
       optviz show xcos --no-preview
     """
     with user_errors():
-        from optviz.functions import defaults, get
+        with imports_first():
+            from optviz.functions import defaults, get
 
         function = get(fn)
         if not no_preview:  # check the picture's settings before printing anything
@@ -93,9 +94,12 @@ def show_command(
             DrawSettings(size=size, theme=theme, view=view, panels=None)
         console.print(_function_table(function, defaults(function.name)))
         if not no_preview:
-            from optviz.render import preview
+            from optviz.render import import_drawing, preview
 
-            path = preview(function, out or Path(f"{slug(function.spec)}.png"), size=size, theme=theme, view=view)
+            target = out or Path(f"{slug(function.spec)}.png")
+            with imports_first():
+                import_drawing(target)
+            path = preview(function, target, size=size, theme=theme, view=view)
             console.print("wrote", plain(path))
 
 

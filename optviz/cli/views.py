@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from optviz.cli.app import app, console, fmt, plain, user_errors
+from optviz.cli.app import app, console, fmt, imports_first, plain, user_errors
 from optviz.i18n import tr
 
 __all__ = ["basins_command", "lr_scan_command", "stability_command"]
@@ -84,7 +84,8 @@ def _hyper(assignments: list[str] | None) -> dict[str, Any]:
 def _run(view_name: str, options: dict[str, Any]) -> None:
     """Check everything, compute, print the summary, draw with --out."""
     with user_errors():
-        from optviz.views.make import check, draw_fields
+        with imports_first():
+            from optviz.views.make import check, draw_fields
 
         out = options.pop("out")
         draw = {name: options.pop(name) for name in draw_fields()}
@@ -95,6 +96,8 @@ def _run(view_name: str, options: dict[str, Any]) -> None:
         for text, value, _ in job.rows(data):
             console.print(plain(f"{text} {fmt(value)}" if not math.isnan(value) else text))
         if out is not None:
+            with imports_first():
+                job.import_drawing()
             console.print(tr("wrote", job.draw.lang), plain(job.render(data)))
 
 
