@@ -127,13 +127,18 @@ def _cells(points: np.ndarray, cell: float) -> np.ndarray:
 
 
 def _near_cells(points: np.ndarray, cell: float, keys: np.ndarray) -> np.ndarray:
-    """Whether each point's cell or one of its 8 neighbours holds one of ``keys``."""
+    """Whether each point's cell or one of its 8 neighbours holds one of ``keys`` (sorted, unique:
+    :func:`_cells`), all nine looked up in one binary search."""
+    if not len(keys):
+        return np.zeros(len(points), dtype=bool)
     ij = np.floor(points / cell).astype(np.int64)
-    hit = np.zeros(len(points), dtype=bool)
-    for di in (-1, 0, 1):
-        for dj in (-1, 0, 1):
-            hit |= np.isin((ij[:, 0] + di) * 1_000_003 + ij[:, 1] + dj, keys)
-    return hit
+    probes = (ij[:, 0] * 1_000_003 + ij[:, 1])[:, None] + _NEIGHBOURS
+    found = keys[np.minimum(np.searchsorted(keys, probes), len(keys) - 1)] == probes
+    return found.any(axis=1)
+
+
+#: the key offsets of a cell's 3 x 3 neighbourhood (keys are row * 1_000_003 + column)
+_NEIGHBOURS = np.array([di * 1_000_003 + dj for di in (-1, 0, 1) for dj in (-1, 0, 1)], dtype=np.int64)
 
 
 def _casing_rows(xy: np.ndarray, cased: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
