@@ -21,25 +21,22 @@ the figure has pixel columns are drawn whole.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from numbers import Real
 
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
-from matplotlib.path import Path as MplPath
-from matplotlib.transforms import IdentityTransform, Transform
 
 from optviz.render.casing import display_xy
 from optviz.render.marks import set_line_data, step_marks
+from optviz.render.pens import draw_markers, draw_stroke, marker_style, markers_only, plain_2d, same_style
 from optviz.render.sampling import sample_columns, sample_rows
 from optviz.render.scene import Scene
 
 __all__ = ["Player"]
 
 TILE = 32  # pixels: the side of the squares in which the player notes which layers painted
-_IDENTITY = IdentityTransform()
 
 
 @dataclass
@@ -78,7 +75,7 @@ class _Trail:
         self.color = np.array([round(255 * c) for c in rgba[:3]], dtype=np.uint16)
         self.whole = bool(self.keep.all())
         self.finite = bool(np.isfinite(self.pixels).all())
-        self.plain = not self.is3d and _plain_2d(self.line)
+        self.plain = not self.is3d and plain_2d(self.line)
         self.alpha = 255 if self.markers else round(255 * rgba[3])  # markers are drawn with theirs
         r0, r1, c0, c1 = self.box
         self.coverage = np.zeros((r1 - r0, c1 - c0), dtype=np.uint8)
@@ -113,10 +110,10 @@ class _Trail:
         if not self.plain:
             self._draw_line2d(scratch, np.arange(stop)[rows] if isinstance(rows, slice) else rows, start)
         elif self.markers:
-            self.pen = _draw_markers(scratch, line, self.pixels[marks], self.pen)
+            self.pen = draw_markers(scratch, line, self.pixels[marks], self.pen)
         else:
             cap = "round" if start else line.get_solid_capstyle()
-            self.pen = _draw_stroke(scratch, line, self.pixels[rows], cap, self.pen)
+            self.pen = draw_stroke(scratch, line, self.pixels[rows], cap, self.pen)
         return self._merge(scratch, rows)
 
     def _draw_line2d(self, scratch: RendererAgg, rows: np.ndarray, start: int) -> None:
@@ -199,7 +196,7 @@ class Player:
         self._tiles = np.zeros((len(self._laid), -(-height // TILE), -(-width // TILE)), dtype=bool)
         self._trail = self.background_rgba.copy()  # the background with the growing lines
         self._rows: list[int] | None = None  # rows of each growing line drawn into its layers
-        self._frozen: dict[int, Transform] = {}  # the moving markers' transforms
+        self._moving: dict[int, tuple] = {}  # per moving marker: frozen transform, style, pen
 
     def frame(self, k: int) -> np.ndarray:
         """The picture at step ``k``: an (H, W, 4) uint8 view of the canvas, valid until the next call.
@@ -230,15 +227,17 @@ class Player:
         canvas[...] = self._trail
         renderer = scene.canvas.get_renderer()
         for artist in self._overlay:
-            if _markers_only(artist):  # heads, markers: straight to the renderer, as Line2D.draw would
+            if markers_only(artist):  # heads, markers: straight to the renderer, as Line2D.draw would
                 xy = np.column_stack(artist.get_data()).astype(float)
                 if len(xy):
-                    # the axes do not move while frames are drawn: their transform, frozen once
-                    frozen = self._frozen.get(id(artist)) or self._frozen.setdefault(
-                        id(artist), artist.get_transform().frozen()
-                    )
+                    # the axes do not move while frames are drawn: their transform, frozen once;
+                    # the marker's pen is set up again only when its style changed
+                    frozen, style, pen = self._moving.get(id(artist)) or (artist.get_transform().frozen(), None, None)
+                    now = marker_style(artist)
                     with np.errstate(all="ignore"):
-                        _draw_markers(renderer, artist, frozen.transform(xy[:, :2]))
+                        pixels = frozen.transform(xy[:, :2])
+                    pen = draw_markers(renderer, artist, pixels, pen if same_style(style, now) else None)
+                    self._moving[id(artist)] = (frozen, now, pen)
             else:
                 scene.fig.draw_artist(artist)
         return canvas
@@ -331,84 +330,6 @@ def _check_plain(line: Line2D) -> None:
     for face in (line.get_markerfacecolor(), line.get_markeredgecolor()):
         if to_rgba(face) != color:
             raise ValueError(f"{line}: step markers in another colour than the line cannot be kept in its layer")
-
-
-def _plain_2d(line: Line2D) -> bool:
-    """A solid 2-D line drawn the default way: its pieces can go to the renderer directly."""
-    marker = line._marker if hasattr(line, "_marker") else None
-    return (
-        line.get_linestyle() in ("-", "None")
-        and line.get_drawstyle() == "default"
-        and line.get_sketch_params() is None
-        and not line.get_path_effects()
-        and (marker is None or not marker.get_alt_path())
-    )
-
-
-def _markers_only(artist: Artist) -> bool:
-    """A visible 2-D line of markers alone (a head, the start, a minimum), plainly drawn."""
-    return (
-        type(artist) is Line2D
-        and artist.get_visible()
-        and artist.get_linestyle() == "None"
-        and artist.get_marker() not in (None, "None", "")
-        and artist.get_markersize() > 0
-        and artist.get_markevery() is None
-        and _plain_2d(artist)
-    )
-
-
-def _clipped_gc(renderer: RendererAgg, line: Line2D):
-    gc = renderer.new_gc()
-    if line.get_clip_on():
-        gc.set_clip_rectangle(line.get_clip_box())
-        gc.set_clip_path(line.get_clip_path())
-    gc.set_antialiased(line.get_antialiased())
-    return gc
-
-
-def _draw_stroke(renderer: RendererAgg, line: Line2D, pixels: np.ndarray, cap: str, pen: tuple | None = None) -> tuple:
-    """The stroke through ``pixels`` as :meth:`Line2D.draw` draws it, opaque, with ``cap`` ends.
-
-    ``pen``: what an earlier call returned for this line (its style has not changed since).
-    """
-    if pen is None:
-        gc = _clipped_gc(renderer, line)
-        gc.set_linewidth(line.get_linewidth())
-        gc.set_joinstyle(line.get_solid_joinstyle())
-        gc.set_snap(line.get_snap())
-        gc.set_foreground(to_rgba(line.get_color()), isRGBA=True)
-        gc.set_dashes(0, None)
-        pen = (gc,)
-    pen[0].set_capstyle(cap)
-    renderer.draw_path(pen[0], MplPath(pixels), _IDENTITY)
-    return pen
-
-
-def _draw_markers(renderer: RendererAgg, line: Line2D, pixels: np.ndarray, pen: tuple | None = None) -> tuple:
-    """The line's markers at ``pixels`` as :meth:`Line2D.draw` draws them (with the line's alpha).
-
-    ``pen``: what an earlier call returned for this line (its style has not changed since).
-    """
-    if pen is None:
-        marker = line._marker
-        alpha = line.get_alpha()
-        face = to_rgba(line.get_markerfacecolor(), alpha)
-        edge = to_rgba(line.get_markeredgecolor(), alpha)
-        if face[3] and str(line.get_markerfacecolor()).lower() != "none":
-            edge = (*edge[:3], face[3])  # an "auto" edge takes the face's alpha (see Line2D.draw)
-        gc = _clipped_gc(renderer, line)
-        gc.set_linewidth(line.get_markeredgewidth())
-        gc.set_foreground(edge, isRGBA=True)
-        size = renderer.points_to_pixels(line.get_markersize())
-        snap = marker.get_snap_threshold()
-        gc.set_snap(size >= snap if isinstance(snap, Real) else snap)
-        gc.set_joinstyle(marker.get_joinstyle())
-        gc.set_capstyle(marker.get_capstyle())
-        pen = (gc, marker.get_path(), marker.get_transform().scale(size), face)
-    gc, path, transform, face = pen
-    renderer.draw_markers(gc, path, transform, MplPath(pixels), _IDENTITY, face)
-    return pen
 
 
 def _div255(v: np.ndarray) -> np.ndarray:
