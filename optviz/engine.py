@@ -18,6 +18,7 @@ coordinates and recording a step all run over contiguous memory.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -245,7 +246,7 @@ def simulate(
     # lrs are computed step by step: (N, K) values could be large)
     step_lrs = None
     if isinstance(lr, float) and isinstance(multipliers, np.ndarray):
-        step_lrs = lr * multipliers if offsets is None else lr * multipliers + offsets
+        step_lrs = (lr * multipliers if offsets is None else lr * multipliers + offsets).tolist()  # floats: cheaper
     # the arrays the update writes into (``Stepper.buffers``): from the second step on, the
     # params and state it reads (before: a copy, where the state record needs the old params)
     with np.errstate(all="ignore"), LoopHeap(params.nbytes):
@@ -276,6 +277,9 @@ def simulate(
             rule = stepper if steppers is None else steppers(k)
             if buffers is None:
                 params, state = rule.update(grad, state, params, step_lr)
+            elif record is None and _owned(grad, params):  # the gradient free to overwrite (a scratch)
+                params, state = rule.update(grad, state, params, step_lr, buffers._replace(spare=grad))
+                grad = None  # let go before the next is made: the same memory again, still in cache
             else:
                 params, state = rule.update(grad, state, params, step_lr, buffers)
             if used_lr is not None:
@@ -294,6 +298,20 @@ def simulate(
     if used_lr is not None and last < steps:
         used_lr[last:] = np.nan
     return _paths(recorder, None if record is None else record.done(), used_lr)
+
+
+def _owned(grad: Array, params: Array) -> bool:
+    """Whether nothing but the loop holds ``grad``: an array the function made for this call (its
+    own data, not a view, not one it keeps: no other reference), so an update may write into it
+    after its last read of the gradient (``Stepper.buffers``' ``spare``)."""
+    return (
+        type(grad) is np.ndarray
+        and grad.flags.owndata
+        and grad.flags.writeable
+        and grad.dtype == np.float64
+        and grad.shape == params.shape
+        and sys.getrefcount(grad) <= 3  # the loop's name, this call's argument, getrefcount's own
+    )
 
 
 def _paths(recorder: Recorder, state: StateRecord | None, used_lr: Array | None, evaluations: Any = None) -> Paths:

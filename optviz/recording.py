@@ -106,11 +106,16 @@ def row_norm(x: Array, out: Array | None = None, scratch: Array | None = None) -
     Summed coordinate by coordinate: each ``x[..., i]`` is contiguous in the engine's layouts,
     while numpy's ``sum(-1)`` over a strided axis of length 2 is several times slower.
     """
-    total = np.multiply(x[..., 0], x[..., 0], out=out)
-    for i in range(1, x.shape[-1]):
-        square = np.multiply(x[..., i], x[..., i], out=scratch)
-        total = np.add(total, square, out=total)
+    total = sum_of_squares(x, out, scratch)
     return np.sqrt(total, out=total)
+
+
+def sum_of_squares(x: Array, out: Array | None = None, scratch: Array | None = None) -> Array:
+    """:func:`row_norm` before its square root (``out`` and ``scratch`` by position: cheaper)."""
+    total = np.multiply(x[..., 0], x[..., 0], out)
+    for i in range(1, x.shape[-1]):
+        total = np.add(total, np.multiply(x[..., i], x[..., i], scratch), total)
+    return total
 
 
 class Recorder:
@@ -173,9 +178,10 @@ class Recorder:
         if grad is None:
             if self.missing is None:
                 self.missing = self.rows
-        else:
-            out = self.grad_norm[self.rows] if self.norm_stage is None else self.norm_stage[row]
-            row_norm(grad, out=out, scratch=self.scratch[0])
+        else:  # the square root in :meth:`flush`, for the block at once
+            sum_of_squares(
+                grad, self.grad_norm[self.rows] if self.norm_stage is None else self.norm_stage[row], self.scratch[0]
+            )
         self.rows += 1
         if self.rows - self.evaluated >= self.block:
             self.flush()
@@ -207,13 +213,12 @@ class Recorder:
         if self.missing_loss is not None:  # the rows from there on were given no loss
             loss[self.missing_loss - lo :] = self.fn.f(run_major[self.missing_loss - lo :])
             self.missing_loss = None
+        grad_norm = self.grad_norm[lo:hi] if exact else self.norm_stage[: hi - lo]
+        given = hi - lo if self.missing is None else self.missing - lo  # rows given their gradient
+        if given:  # its sum of squares
+            np.sqrt(grad_norm[:given], grad_norm[:given])
         if self.missing is not None:  # the rows from there on were given no gradient
-            start = self.missing - lo
-            if exact:
-                grad_norm = self.grad_norm[self.missing : hi]
-            else:
-                grad_norm = self.norm_stage[start : hi - lo]
-            row_norm(self.fn.grad(run_major[start:]), out=grad_norm, scratch=self.scratch[: hi - self.missing])
+            row_norm(self.fn.grad(run_major[given:]), out=grad_norm[given:], scratch=self.scratch[: hi - lo - given])
             self.missing = None
         if not exact:  # rounded; a value past float32's range becomes inf, and counts as such below
             self.loss[lo:hi] = loss
@@ -223,12 +228,23 @@ class Recorder:
         # a sum is finite only if every term is, so one read of the losses (and the exact check
         # only where one is not, or the sum overflowed); the points: in float64, a point that
         # left the finite numbers never comes back (inf and NaN propagate through every update,
-        # see optviz.engine), so the block's last row answers for the block; in float32 not
-        # (a point past 3.4e38 rounds to inf, the next one may not)
-        last = x[-1] if exact else x
-        if not (np.isfinite(np.add.reduce(loss, axis=None)) and np.isfinite(np.add.reduce(last, axis=None))):
+        # see optviz.engine), so the last recorded row answers for them all (:meth:`finish`); in
+        # float32 not (a point past 3.4e38 rounds to inf, the next one may not): every row here
+        finite = np.isfinite(np.add.reduce(loss, axis=None))
+        if not (finite and (exact or np.isfinite(np.add.reduce(x, axis=None)))):
             self._check_finite(lo, x, loss)
         self.evaluated = hi
+
+    def _check_points(self) -> None:
+        """float64: each run whose last recorded point is not finite left the finite numbers at
+        its first such row (and stayed out): ``diverged`` is the earlier of that and its loss's."""
+        last = self.points[self.rows - 1]
+        if np.isfinite(np.add.reduce(last, axis=None)):
+            return
+        bad = np.flatnonzero(~np.isfinite(last).all(0))
+        first = np.argmin(np.isfinite(self.points[: self.rows, :, bad]).all(1), axis=0)
+        known = self.diverged[bad]
+        self.diverged[bad] = np.where((known < 0) | (known > first), first, known)
 
     def _check_finite(self, lo: int, x: Array, loss: Array) -> None:
         """Mark each run's first row in ``x`` (its points) or ``loss`` that is not finite."""
@@ -242,6 +258,8 @@ class Recorder:
     def finish(self) -> None:
         """Evaluate what is left; rows never reached (the runs stopped early) become NaN."""
         self.flush()
+        if self.stage is None and self.rows:
+            self._check_points()
         if self.rows < len(self.at):
             self.points[self.rows :] = np.nan
             self.loss[self.rows :] = np.nan

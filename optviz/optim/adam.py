@@ -29,7 +29,12 @@ class AdamState(NamedTuple):
 
 
 class AdamBuffers(NamedTuple):
-    """Arrays :func:`adam`'s update writes into when the engine gives them (``out``)."""
+    """Arrays :func:`adam`'s update writes into when the engine gives them (``out``).
+
+    ``params`` and ``spare`` are the engine's to set at each step (see ``Stepper.buffers``):
+    where the new params go, and the gradient when the update may overwrite it (it then takes
+    the step there, not in ``scratch2``).
+    """
 
     params: Array | None = None
     exp_avg: Array | None = None
@@ -37,6 +42,7 @@ class AdamBuffers(NamedTuple):
     max_exp_avg_sq: Array | None = None
     scratch: Array | None = None
     scratch2: Array | None = None
+    spare: Array | None = None
 
 
 _ALLOCATE = AdamBuffers()  # every field None: each result a new array
@@ -50,9 +56,9 @@ def root_plus_eps(
     if out is None:
         torch_order = np.sqrt(second_moment) / power(bias_correction2, 0.5) + eps
     else:
-        root = np.sqrt(second_moment, out=out)
-        root = np.divide(root, power(bias_correction2, 0.5), out=root)
-        torch_order = np.add(root, eps, out=root)
+        root = np.sqrt(second_moment, out)
+        root = np.divide(root, power(bias_correction2, 0.5), root)
+        torch_order = np.add(root, eps, root)
     if isinstance(eps_root, float) and eps_root == 0:
         return torch_order
     with_root = np.sqrt(second_moment / bias_correction2 + eps_root) + eps
@@ -117,8 +123,8 @@ def adam(
             grad = -grad
         if uses_weight_decay:
             grad, params = decay_weights(grad, params, lr, weight_decay, decoupled_weight_decay)
-        exp_avg = lerp(state.exp_avg, grad, 1 - beta1, out=out.exp_avg, scratch=out.scratch)
-        exp_avg_sq = ema_of_square(state.exp_avg_sq, grad, beta2, out=out.exp_avg_sq, scratch=out.scratch)
+        exp_avg = lerp(state.exp_avg, grad, 1 - beta1, out.exp_avg, out.scratch)
+        exp_avg_sq = ema_of_square(state.exp_avg_sq, grad, beta2, out.exp_avg_sq, out.scratch)
         bias_correction1 = 1 - power(beta1, step)
         bias_correction2 = 1 - power(beta2, step)
         step_size = lr / bias_correction1
@@ -126,13 +132,13 @@ def adam(
         if amsgrad:
             max_exp_avg_sq = np.maximum(max_exp_avg_sq, exp_avg_sq, out=out.max_exp_avg_sq)
         second = max_exp_avg_sq if amsgrad else exp_avg_sq
-        denom = root_plus_eps(second, bias_correction2, eps, eps_root, out=out.scratch)
+        denom = root_plus_eps(second, bias_correction2, eps, eps_root, out.scratch)
         if out.params is None:
             new_params = params - step_size * exp_avg / denom
-        else:  # the same, in the engine's buffers
-            move = np.multiply(step_size, exp_avg, out=out.scratch2)
-            move = np.divide(move, denom, out=move)
-            new_params = np.subtract(params, move, out=out.params)
+        else:  # the same, in the engine's buffers (``out`` given by position: cheaper per call)
+            move = np.multiply(step_size, exp_avg, out.scratch2 if out.spare is None else out.spare)
+            move = np.divide(move, denom, move)
+            new_params = np.subtract(params, move, out.params)
         return new_params, AdamState(step, exp_avg, exp_avg_sq, max_exp_avg_sq)
 
     def effective_lr(state: AdamState, lr: Hyper) -> Array:
@@ -142,7 +148,7 @@ def adam(
         return lr / root_plus_eps(second, bias_correction2, eps, eps_root) + np.zeros_like(second)
 
     def buffers(params: Array) -> AdamBuffers:
-        return AdamBuffers(*(np.empty_like(params) for _ in AdamBuffers._fields))
+        return AdamBuffers(*(np.empty_like(params) for _ in AdamBuffers._fields[:-1]))  # spare: the engine's
 
     return Stepper(init, update, effective_lr, elementwise=True, buffers=buffers)
 

@@ -57,7 +57,10 @@ class Stepper(NamedTuple):
             and state into instead of allocating them. The engine passes the same set at every
             step, so from the second step on they are the inputs themselves: the update reads each
             element of an input before it writes that element of its output (elementwise, with
-            scratch arrays of its own). ``None``: ``update`` takes no ``out``.
+            scratch arrays of its own). Its field ``spare`` is the engine's: the gradient passed,
+            when nothing else holds it, which the update may then use as a scratch array once it
+            has read the gradient for the last time (``None``: it may not). ``None``: ``update``
+            takes no ``out``.
     """
 
     init: Callable[[Array], Any]
@@ -145,12 +148,12 @@ def lerp(start: Array, end: Array, weight: Hyper, out: Array | None = None, scra
     if isinstance(weight, float):
         if out is None:
             return start + weight * (end - start) if abs(weight) < 0.5 else end - (end - start) * (1 - weight)
-        t = np.subtract(end, start, out=scratch)
+        t = np.subtract(end, start, scratch)  # ``out`` by position here: cheaper per call
         if abs(weight) < 0.5:  # start + weight * (end - start)
-            t = np.multiply(weight, t, out=t)
-            return np.add(start, t, out=out)
-        t = np.multiply(t, 1 - weight, out=t)  # end - (end - start) * (1 - weight)
-        return np.subtract(end, t, out=out)
+            t = np.multiply(weight, t, t)
+            return np.add(start, t, out)
+        t = np.multiply(t, 1 - weight, t)  # end - (end - start) * (1 - weight)
+        return np.subtract(end, t, out)
     return np.where(np.abs(weight) < 0.5, start + weight * (end - start), end - (end - start) * (1 - weight))
 
 
@@ -189,10 +192,10 @@ def ema_of_square(
     """
     if out is None:
         return decay * average + (1 - decay) * grad * grad
-    total = np.multiply(decay, average, out=out)
-    term = np.multiply(1 - decay, grad, out=scratch)
-    term = np.multiply(term, grad, out=term)
-    return np.add(total, term, out=total)
+    total = np.multiply(decay, average, out)
+    term = np.multiply(1 - decay, grad, scratch)
+    term = np.multiply(term, grad, term)
+    return np.add(total, term, total)
 
 
 def decay_weights(grad: Array, params: Array, lr: Hyper, weight_decay: Hyper, decoupled: bool) -> tuple[Array, Array]:
