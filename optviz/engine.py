@@ -221,7 +221,11 @@ def simulate(
     starts = np.asfortranarray(np.array(starts, dtype=float, ndmin=2))
     steps = len(multipliers)
     n_runs, dim = starts.shape
-    recorder = Recorder(fn, steps, dim, n_runs, record_every, record_dtype)
+    use_batches = batch_size is not None and fn.batch_grad is not None
+    # the loop's exact gradient gives each recorded point its gradient norm (not a minibatch's;
+    # a few runs: one evaluation per block of steps costs fewer calls than a norm per step)
+    norms_here = not use_batches and n_runs * dim >= LOOP_NORM_VALUES
+    recorder = Recorder(fn, steps, dim, n_runs, record_every, record_dtype, grads=norms_here)
     if n_runs == 1 and not (noise or batch_size or record_state or steppers or plateau) and isinstance(lr, float):
         scalar = _simulate_scalar(fn, stepper, starts, lr, multipliers, clip_value, clip_norm, offsets, recorder)
         if scalar is not None:
@@ -229,10 +233,6 @@ def simulate(
     if not isinstance(lr, float):
         lr = np.asarray(lr, dtype=float).reshape(-1, 1)
     rng = np.random.default_rng(seed) if (noise or batch_size) else None
-    use_batches = batch_size is not None and fn.batch_grad is not None
-    # the loop's exact gradient gives each recorded point its gradient norm (not a minibatch's;
-    # a few runs: one evaluation per block of steps costs fewer calls than a norm per step)
-    norms_here = not use_batches and n_runs * dim >= LOOP_NORM_VALUES
     # and its loss, where the function computes both in one pass (sharing work between them)
     value_and_grad = fn.value_and_grad if norms_here else None
     params = starts
