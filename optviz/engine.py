@@ -251,6 +251,7 @@ def simulate(
     # params and state it reads (before: a copy, where the state record needs the old params)
     with np.errstate(all="ignore"), LoopHeap(params.nbytes):
         buffers = None if stepper.buffers is None else stepper.buffers(params)  # on the heap too
+        with_spare = None if buffers is None else _with_spare(buffers)
         for k in range(steps):
             loss = None
             if use_batches:
@@ -277,8 +278,8 @@ def simulate(
             rule = stepper if steppers is None else steppers(k)
             if buffers is None:
                 params, state = rule.update(grad, state, params, step_lr)
-            elif record is None and _owned(grad, params):  # the gradient free to overwrite (a scratch)
-                params, state = rule.update(grad, state, params, step_lr, buffers._replace(spare=grad))
+            elif with_spare is not None and record is None and _owned(grad, params):  # free to overwrite
+                params, state = rule.update(grad, state, params, step_lr, with_spare(grad))
                 grad = None  # let go before the next is made: the same memory again, still in cache
             else:
                 params, state = rule.update(grad, state, params, step_lr, buffers)
@@ -312,6 +313,16 @@ def _owned(grad: Array, params: Array) -> bool:
         and grad.shape == params.shape
         and sys.getrefcount(grad) <= 3  # the loop's name, this call's argument, getrefcount's own
     )
+
+
+def _with_spare(buffers: Any) -> Callable[[Array], Any] | None:
+    """``grad -> buffers._replace(spare=grad)`` at a third of ``_replace``'s cost (a step at 10,000
+    runs takes about 100 µs); ``None`` where the buffers have no ``spare``."""
+    if "spare" not in buffers._fields:
+        return None
+    at = buffers._fields.index("spare")
+    kind, head, tail = type(buffers), tuple(buffers[:at]), tuple(buffers[at + 1 :])
+    return lambda grad: tuple.__new__(kind, (*head, grad, *tail))
 
 
 def _paths(recorder: Recorder, state: StateRecord | None, used_lr: Array | None, evaluations: Any = None) -> Paths:

@@ -116,9 +116,11 @@ def row_norm(x: Array, out: Array | None = None, scratch: Array | None = None) -
 
 def sum_of_squares(x: Array, out: Array | None = None, scratch: Array | None = None) -> Array:
     """:func:`row_norm` before its square root (``out`` and ``scratch`` by position: cheaper)."""
-    total = np.multiply(x[..., 0], x[..., 0], out)
+    column = x[..., 0]
+    total = np.multiply(column, column, out)
     for i in range(1, x.shape[-1]):
-        total = np.add(total, np.multiply(x[..., i], x[..., i], scratch), total)
+        column = x[..., i]
+        total = np.add(total, np.multiply(column, column, scratch), total)
     return total
 
 
@@ -149,6 +151,7 @@ class Recorder:
         # float32: a block of float64 points, evaluated, then stored rounded
         self.stage = None if exact else np.empty((self.block, dim, n_runs))
         self.scratch = np.empty((self.block, n_runs))
+        self.row_scratch = self.scratch[0]
         # float32: the losses and gradient norms of a block (given by ``add`` or evaluated), until stored
         self.loss_stage = None if exact else np.empty((self.block, n_runs))
         self.norm_stage = None if exact else np.empty((self.block, n_runs))
@@ -187,7 +190,7 @@ class Recorder:
                 self.missing = self.rows
         else:  # the square root in :meth:`flush`, for the block at once
             sum_of_squares(
-                grad, self.grad_norm[self.rows] if self.norm_stage is None else self.norm_stage[row], self.scratch[0]
+                grad, self.grad_norm[self.rows] if self.norm_stage is None else self.norm_stage[row], self.row_scratch
             )
         self.rows += 1
         if self.rows - self.evaluated >= self.block:
