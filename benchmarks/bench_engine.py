@@ -41,6 +41,7 @@ from rounds import (
     seconds,
     spread,
     target_text,
+    verdict,
 )
 
 import optviz
@@ -52,6 +53,7 @@ BETA1, BETA2, EPS = 0.9, 0.999, 1e-8  # torch's Adam defaults, which optviz uses
 BATCH = 10_000
 
 TARGET_BATCH_VS_NUMPY, TARGET_SINGLE_VS_TORCH = 0.9, 7.0
+TARGET_BATCH_RATE = 1e8  # run-steps per second, 10,000 runs (absolute: depends on the machine)
 
 
 class Recorded(NamedTuple):
@@ -262,6 +264,13 @@ def rate_lines(times: dict[str, list[float]]) -> list[str]:
         lines.append(
             f"{name}: median [min, max] {spread(values)}; {median / STEPS * 1e6:.1f} µs/step, "
             f"{n * STEPS / median:.3g} run-steps/s"
+        )
+    rate = {name: BATCH * STEPS / statistics.median(values) for name, values in times.items() if "batch" in name}
+    if "optviz batch" in rate:
+        lines.append(
+            f"target: optviz batch >= {TARGET_BATCH_RATE:.0e} run-steps/s: {rate['optviz batch']:.3g}, "
+            f"{verdict(rate['optviz batch'] >= TARGET_BATCH_RATE)} (the NumPy loop on this machine: "
+            f"{rate.get('NumPy batch', float('nan')):.3g})"
         )
     return lines
 
