@@ -114,8 +114,13 @@ class StepCounter(Artist):
         #: the counter's left edge in pixels: the title ends before it
         self.left = prefix_right - prefix.get_window_extent(renderer).width
         self._box = (self.left, x_right, suffix.get_window_extent(renderer))
-        self._cells, self._baseline = _digit_cells(prop, fig.dpi, self._advance)
-        self._rgb = np.array([round(255 * c) for c in to_rgb(color)], dtype=np.uint8)
+        cells, self._baseline = _digit_cells(prop, fig.dpi, self._advance)
+        # bottom row first, as draw_image takes it: the image is built upside down, with no copy
+        self._cells = [np.ascontiguousarray(cell[::-1]) for cell in cells]
+        cell_h, cell_w = cells[0].shape
+        # one image, reused: its colour set once, its coverage rewritten at each draw
+        self._image_buffer = np.empty((cell_h, math.ceil(self._digits * self._advance) + cell_w, 4), dtype=np.uint8)
+        self._image_buffer[..., :3] = [round(255 * c) for c in to_rgb(color)]
         self._y = y_base
         fig.add_artist(self)
 
@@ -125,13 +130,12 @@ class StepCounter(Artist):
         return Bbox.from_extents(left, suffix.y0, right, suffix.y1)
 
     def _image(self) -> np.ndarray:
+        """The counter as an RGBA image, bottom row first; valid until the next call."""
         text = str(self.step).rjust(self._digits)[-self._digits :]
-        cell_h, cell_w = self._cells[0].shape
-        width = math.ceil(self._digits * self._advance) + cell_w
-        image = np.empty((cell_h, width, 4), dtype=np.uint8)
-        image[..., :3] = self._rgb
+        cell_w = self._cells[0].shape[1]
+        image = self._image_buffer
         alpha = image[..., 3]
-        alpha[:] = 0
+        alpha[...] = 0
         for i, char in enumerate(text):
             if char != " ":
                 x = round(i * self._advance)
@@ -146,7 +150,7 @@ class StepCounter(Artist):
         x = round(self._right - self._digits * self._advance) - _CELL_PAD
         y = round(self._y - (image.shape[0] - self._baseline))
         gc = renderer.new_gc()
-        renderer.draw_image(gc, x, y, np.ascontiguousarray(image[::-1]))  # bottom row first
+        renderer.draw_image(gc, x, y, image)
         gc.restore()
         self.stale = False
 
