@@ -253,14 +253,14 @@ def simulate(
         buffers = None if stepper.buffers is None else stepper.buffers(params)  # on the heap too
         with_spare = None if buffers is None else _with_spare(buffers)
         for k in range(steps):
-            loss = None
+            loss, recorded = None, k % every == 0
             if use_batches:
                 grad = fn.batch_grad(params, rng.choice(fn.n_samples, size=batch_size, replace=False))
-            elif value_and_grad is not None and k % every == 0:
+            elif value_and_grad is not None and recorded:
                 loss, grad = value_and_grad(params)
             else:
                 grad = fn.grad(params)
-            if k % every == 0:
+            if recorded:
                 recorder.add(params, grad if norms_here else None, loss)
             if noise:
                 grad = grad + noise * rng.standard_normal((1, dim))
