@@ -4,6 +4,7 @@ the renderer measures, a value's width is what GlyphText draws, and layers are b
 from __future__ import annotations
 
 import math
+import os
 
 import matplotlib as mpl
 import numpy as np
@@ -88,3 +89,18 @@ def test_div255_by_shifts_is_exact_where_the_layers_use_it():
     """Every value a layer's blend can reach (255 * 255 + 127 at most) is divided exactly."""
     v = np.arange(255 * 255 + 128, dtype=np.uint16)
     assert np.array_equal(_div255(v), v // 255)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_process_parses_formulas_with_a_parser_of_its_own():
+    # the shared parser keeps FreeType fonts whose open files share a read offset across a fork:
+    # sweep workers reading glyphs through the parent's at once got "invalid outline" errors
+    from optviz.render import scene
+
+    parents = scene._MATHTEXT
+    pid = os.fork()
+    if pid == 0:  # the child: exit status 0 only with a new parser
+        os._exit(0 if scene._MATHTEXT is not parents else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert scene._MATHTEXT is parents  # the parent keeps its own

@@ -9,6 +9,7 @@ is the same scene with those artists marked animated, blitted over a background 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,19 @@ from optviz.trajectory import Trajectory
 __all__ = ["Scene", "build_scene"]
 
 _MATHTEXT = MathTextParser("path")  # what RendererAgg makes for each new renderer
+
+
+def _new_parser_after_fork() -> None:
+    """A forked process (sweep workers) gets a parser of its own: the parent's holds its parsed
+    formulas' FreeType fonts, whose open font files share their read offset with the parent's
+    and the other workers' (two processes reading at once: "FT_Load_Glyph ... invalid outline").
+    matplotlib empties its own font cache after a fork for the same reason."""
+    global _MATHTEXT
+    _MATHTEXT = MathTextParser("path")
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_parser_after_fork)
 
 
 @dataclass
