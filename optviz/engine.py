@@ -18,14 +18,13 @@ coordinates and recording a step all run over contiguous memory.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from optviz import engine_scalar
+from optviz import background, engine_buffers, engine_scalar
 from optviz.errors import HyperparameterError
 from optviz.functions import TestFunction
 from optviz.optim.base import Hyper, Stepper
@@ -222,10 +221,13 @@ def simulate(
     steps = len(multipliers)
     n_runs, dim = starts.shape
     use_batches = batch_size is not None and fn.batch_grad is not None
-    # the loop's exact gradient gives each recorded point its gradient norm (not a minibatch's;
-    # a few runs: one evaluation per block of steps costs fewer calls than a norm per step)
-    norms_here = not use_batches and n_runs * dim >= LOOP_NORM_VALUES
-    recorder = Recorder(fn, steps, dim, n_runs, record_every, record_dtype, grads=norms_here)
+    # a large batch: its recorded blocks are evaluated on a second core while the loop goes on;
+    # otherwise the loop's exact gradient gives each recorded point its gradient norm (not a
+    # minibatch's; a few runs: one evaluation per block of steps costs fewer calls than a norm
+    # per step)
+    aside = np.dtype(record_dtype) == np.float64 and background.usable(n_runs * dim)
+    norms_here = not use_batches and not aside and n_runs * dim >= LOOP_NORM_VALUES
+    recorder = Recorder(fn, steps, dim, n_runs, record_every, record_dtype, grads=norms_here, background=aside)
     if n_runs == 1 and not (noise or batch_size or record_state or steppers or plateau) and isinstance(lr, float):
         scalar = _simulate_scalar(fn, stepper, starts, lr, multipliers, clip_value, clip_norm, offsets, recorder)
         if scalar is not None:
@@ -251,7 +253,7 @@ def simulate(
     # params and state it reads (before: a copy, where the state record needs the old params)
     with np.errstate(all="ignore"), LoopHeap(params.nbytes):
         buffers = None if stepper.buffers is None else stepper.buffers(params)  # on the heap too
-        with_spare = None if buffers is None else _with_spare(buffers)
+        with_spare = None if buffers is None else engine_buffers.with_spare(buffers)
         for k in range(steps):
             loss, recorded = None, k % every == 0
             if use_batches:
@@ -278,7 +280,7 @@ def simulate(
             rule = stepper if steppers is None else steppers(k)
             if buffers is None:
                 params, state = rule.update(grad, state, params, step_lr)
-            elif with_spare is not None and record is None and _owned(grad, params):  # free to overwrite
+            elif with_spare is not None and record is None and engine_buffers.owned(grad, params):  # free to overwrite
                 params, state = rule.update(grad, state, params, step_lr, with_spare(grad))
                 grad = None  # let go before the next is made: the same memory again, still in cache
             else:
@@ -299,36 +301,6 @@ def simulate(
     if used_lr is not None and last < steps:
         used_lr[last:] = np.nan
     return _paths(recorder, None if record is None else record.done(), used_lr)
-
-
-def _owned(grad: Array, params: Array) -> bool:
-    """Whether nothing but the loop holds ``grad``: an array the function made for this call (its
-    own data, not a view, not one it keeps: no other reference), so an update may write into it
-    after its last read of the gradient (``Stepper.buffers``' ``spare``)."""
-    return (
-        type(grad) is np.ndarray
-        and grad.flags.owndata
-        and grad.flags.writeable
-        and grad.dtype == np.float64
-        and grad.shape == params.shape
-        and sys.getrefcount(grad) <= _ALONE
-    )
-
-
-def _alone(array: Array) -> int:  # what _owned counts of an array only its caller's name holds
-    return (lambda held: sys.getrefcount(held))(array)  # CPython 3.11: 3 (name, argument, its own)
-
-
-_ALONE = _alone(np.empty(0))
-
-
-def _with_spare(buffers: Any) -> Callable[[Array], Any] | None:
-    """``grad -> buffers._replace(spare=grad)`` at a third of its cost; ``None``: no ``spare``."""
-    if "spare" not in buffers._fields:
-        return None
-    at = buffers._fields.index("spare")
-    kind, head, tail = type(buffers), tuple(buffers[:at]), tuple(buffers[at + 1 :])
-    return lambda grad: tuple.__new__(kind, (*head, grad, *tail))
 
 
 def _paths(recorder: Recorder, state: StateRecord | None, used_lr: Array | None, evaluations: Any = None) -> Paths:
