@@ -222,11 +222,13 @@ def simulate(
     n_runs, dim = starts.shape
     use_batches = batch_size is not None and fn.batch_grad is not None
     # a large batch: its recorded blocks are evaluated on a second core while the loop goes on;
-    # otherwise the loop's exact gradient gives each recorded point its gradient norm (not a
-    # minibatch's; a few runs: one evaluation per block of steps costs fewer calls than a norm
-    # per step)
+    # otherwise (and where the function gives its loss with its gradient, which the other core
+    # would evaluate anew) the loop's exact gradient gives each recorded point its gradient norm
+    # (not a minibatch's; a few runs: one evaluation per block of steps costs fewer calls than a
+    # norm per step)
     aside = np.dtype(record_dtype) == np.float64 and background.usable(n_runs * dim)
-    norms_here = not use_batches and not aside and n_runs * dim >= LOOP_NORM_VALUES
+    all_aside = aside and fn.value_and_grad is None
+    norms_here = not use_batches and not all_aside and n_runs * dim >= LOOP_NORM_VALUES
     recorder = Recorder(fn, steps, dim, n_runs, record_every, record_dtype, grads=norms_here, background=aside)
     if n_runs == 1 and not (noise or batch_size or record_state or steppers or plateau) and isinstance(lr, float):
         scalar = _simulate_scalar(fn, stepper, starts, lr, multipliers, clip_value, clip_norm, offsets, recorder)
@@ -251,7 +253,7 @@ def simulate(
         step_lrs = (lr * multipliers if offsets is None else lr * multipliers + offsets).tolist()  # floats: cheaper
     # the arrays the update writes into (``Stepper.buffers``): from the second step on, the
     # params and state it reads (before: a copy, where the state record needs the old params)
-    with np.errstate(all="ignore"), LoopHeap(params.nbytes):
+    with np.errstate(all="ignore"), LoopHeap(max(params.nbytes, recorder.evaluation_nbytes)):
         buffers = None if stepper.buffers is None else stepper.buffers(params)  # on the heap too
         with_spare = None if buffers is None else engine_buffers.with_spare(buffers)
         for k in range(steps):

@@ -161,16 +161,22 @@ class Recorder:
         self.diverged = np.full(n_runs, -1, dtype=np.int64)
         # ``grads``: :meth:`add` is given each row's gradient, blocks only evaluate the losses
         exact = np.dtype(dtype) == np.float64
-        # ``background``: blocks are evaluated on a second thread (float64, no gradients given:
-        # the block's own arrays are its only inputs), one block at a time, in order
-        self.background = background and exact and not grads
-        values = BACKGROUND_BLOCK_VALUES if self.background else BLOCK_VALUES
-        self.block = max(1, LOSS_BLOCK_VALUES // n_runs if grads else values // (n_runs * dim))
+        # ``background``: blocks are evaluated on a second thread (float64: the block's recorded
+        # rows are its only inputs), one block at a time, in order
+        self.background = background and exact
+        if self.background:
+            self.block = max(1, BACKGROUND_BLOCK_VALUES // (n_runs * dim))
+        else:
+            self.block = max(1, LOSS_BLOCK_VALUES // n_runs if grads else BLOCK_VALUES // (n_runs * dim))
         self.pending: Any = None  # the block being evaluated in the background (a Future)
+        #: the largest array evaluating a block in the background allocates (a block's gradient):
+        #: the heap is to keep it between blocks (:class:`LoopHeap`), or every block maps it afresh
+        #: and page-faults through it (measured: 8,192 runs, 145 ms against 71 ms)
+        self.evaluation_nbytes = self.block * n_runs * dim * 8 if self.background else 0
         # float32: a block of float64 points, evaluated, then stored rounded
         self.stage = None if exact else np.empty((self.block, dim, n_runs))
         self.scratch = np.empty((self.block, n_runs))
-        self.row_scratch = self.scratch[0]
+        self.row_scratch = np.empty(n_runs) if self.background else self.scratch[0]  # the loop's own
         # float32: the losses and gradient norms of a block (given by ``add`` or evaluated), until stored
         self.loss_stage = None if exact else np.empty((self.block, n_runs))
         self.norm_stage = None if exact else np.empty((self.block, n_runs))
