@@ -13,7 +13,9 @@ timing for everyone (optviz allocates them too). Comparisons:
   NumPy loop with N=1 (informational).
 
 torch runs on one thread (NumPy's element-wise loops use one too). Without torch its rows print
-"skipped (no torch)".
+"skipped (no torch)". optviz's batch evaluates its recorded blocks (loss, gradient norm,
+finiteness) on a second thread where the process may use two cores (``optviz.background``); the
+'CPU ratio' column counts both threads, and ``--one-thread`` measures optviz with that off.
 
 Method (see rounds.py): each contender runs once untimed, and its recorded points, losses and
 gradient norms are checked against optviz's; then ``--rounds`` rounds run every contender once,
@@ -21,6 +23,7 @@ optviz first; the speed-up is baseline/optviz per round, reported as the median 
 
     .venv/bin/python benchmarks/bench_engine.py [--rounds 21]
     .venv/bin/python benchmarks/bench_engine.py --scaling [--rounds 7]   # throughput by batch size
+    .venv/bin/python benchmarks/bench_engine.py --one-thread             # no background evaluation
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from rounds import (
 )
 
 import optviz
+from optviz import background
 
 FUNCTION = "ravine"  # f = A·x1² + B·x2², optviz's defaults
 A, B = 0.1, 2.0
@@ -255,6 +259,13 @@ def comparison_rows(rounds: Rounds) -> list[list[str]]:
     ]
 
 
+def threads_line(values: int) -> str:
+    """Whether optviz evaluates a batch of ``values`` coordinates on a second thread here."""
+    if background.usable(values):
+        return "recorded blocks evaluated on a second thread (the loop on the first)"
+    return "one thread" + (" (--one-thread)" if background.MIN_VALUES > values else " (one core available)")
+
+
 def rate_lines(times: dict[str, list[float]]) -> list[str]:
     """Raw medians per contender, as µs per step and run-steps per second."""
     lines = []
@@ -294,6 +305,7 @@ def scaling(rounds: int) -> None:
         call()  # warm-up
     measured = alternate(calls, rounds)
     print(f"Adam on {FUNCTION}, recording point, loss and grad norm at every step; engine throughput by batch size")
+    print(f"optviz: {threads_line(BATCH * 2)} (from {background.MIN_VALUES:,} coordinates)")
     for line in method_lines(measured, "one untimed warm-up of each first"):
         print(line)
     print()
@@ -322,7 +334,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=21, help="alternating rounds (default 21, about a minute)")
     parser.add_argument("--scaling", action="store_true", help="throughput by batch size (1 to 1e6 runs) instead")
+    parser.add_argument("--one-thread", action="store_true", help="optviz evaluates on the loop's thread only")
     args = parser.parse_args()
+    if args.one_thread:
+        background.MIN_VALUES = 1 << 62
     if args.scaling:
         scaling(args.rounds)
         return
@@ -333,6 +348,7 @@ def main() -> None:
 
     print(f"Adam on {FUNCTION} (lr {LR}, torch's defaults, float64), {STEPS} steps, recording point, loss, grad norm")
     print(f"torch: {'not installed' if torch is None else f'{torch.__version__}, 1 thread'}; numpy {np.__version__}")
+    print(f"optviz batch: {threads_line(BATCH * 2)}")
     warmup = "one untimed warm-up of each first; its points, losses and grad norms match optviz's to 1e-9"
     for line in method_lines(rounds, warmup):
         print(line)
