@@ -10,6 +10,7 @@ operations on the same values). Only where a second core is there to be had (:fu
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -23,6 +24,7 @@ import numpy as np
 MIN_VALUES = 1 << 11
 
 _executor: ThreadPoolExecutor | None = None
+_NAME = "optviz-evaluate"
 
 
 def usable(values: int) -> bool:
@@ -36,8 +38,14 @@ def submit(job: Callable[..., Any], *args: Any) -> Future:
     in the loop); ``.result()`` waits for it and raises what it raised."""
     global _executor
     if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="optviz-evaluate")
+        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_NAME)
     return _executor.submit(_quietly, job, *args)
+
+
+def ours(thread: threading.Thread) -> bool:
+    """Whether ``thread`` is this module's (which only ever computes into arrays: a process may
+    end without waiting for it)."""
+    return thread.name.startswith(_NAME)
 
 
 def _quietly(job: Callable[..., Any], *args: Any) -> Any:

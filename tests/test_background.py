@@ -198,3 +198,24 @@ def test_a_forked_child_starts_its_own_thread(monkeypatch) -> None:
     assert child.exitcode == 0
     main_thread, losses = queue.get(timeout=5)
     assert main_thread and losses == parent.loss[:, -1].tolist()
+
+
+def test_the_cli_may_end_at_once_beside_the_background_thread() -> None:
+    """The command line ends with ``os._exit`` only when no other thread runs; the background
+    thread (idle between batches, and only ever computing into arrays) does not count."""
+    from optviz import cli
+
+    main = threading.main_thread()
+    if any(t is not main and not background.ours(t) for t in threading.enumerate()):
+        pytest.skip("another test left a thread running")
+    background.submit(lambda: None).result()  # the thread is there
+    assert any(background.ours(t) for t in threading.enumerate())
+    assert cli._only_thread()
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not cli._only_thread()
+    finally:
+        release.set()
+        other.join()

@@ -79,9 +79,10 @@ def _one_blas_thread() -> None:
 def _exit_now(code: int) -> None:
     """End the process with ``code`` without tearing the interpreter down (freeing every module
     and object: about 0.17 s after matplotlib is loaded), when that is safe: stdout and stderr
-    flush without error, this is the only thread and no child process is alive. Otherwise return,
-    and the interpreter exits as usual (atexit handlers, finalizers)."""
-    if threading.active_count() != 1 or threading.current_thread() is not threading.main_thread():
+    flush without error, this is the only thread (but for optviz's background thread, which
+    only computes into arrays) and no child process is alive. Otherwise return, and the
+    interpreter exits as usual (atexit handlers, finalizers)."""
+    if not _only_thread():
         return
     if "multiprocessing" in sys.modules and sys.modules["multiprocessing"].active_children():
         return
@@ -92,6 +93,15 @@ def _exit_now(code: int) -> None:
     except (OSError, ValueError):  # a closed or broken pipe: let the usual exit report it
         return
     os._exit(code)
+
+
+def _only_thread() -> bool:
+    """Whether this is the main thread and no other runs but optviz's background thread."""
+    main = threading.main_thread()
+    if threading.current_thread() is not main:
+        return False
+    aside = sys.modules.get("optviz.background")
+    return all(thread is main or (aside is not None and aside.ours(thread)) for thread in threading.enumerate())
 
 
 def _guarded_main(argv: list[str] | None) -> int:
