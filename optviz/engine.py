@@ -4,7 +4,8 @@ Divergence is found in the recorded rows rather than masked inside the loop: a p
 turns non-finite stays non-finite (inf and NaN propagate through every update), so the first
 non-finite row of the recorded path is where the run diverged. It is checked block by block with
 the loss and gradient norm, while the rows are in cache (:mod:`optviz.recording`), and the hot
-loop stays free of bookkeeping.
+loop stays free of bookkeeping. In a large batch that evaluation runs on a second thread while
+the loop takes the next steps (:mod:`optviz.background`), with the same numbers.
 
 One run of an elementwise optimizer runs as Python floats through the same update code
 (:mod:`optviz.engine_scalar`); an optimizer with ``Stepper.buffers`` (Adam) updates a batch in

@@ -4,7 +4,9 @@ and where each run first left the finite numbers.
 Recording is strided on request (``every``: steps 0, K, 2K, ... and always the last) and kept in
 float32 on request; the loss and the gradient norm are computed from the float64 points, one
 cache-sized block of recorded steps at a time, right after the loop wrote it, and so is the check
-for the first non-finite row (of the values as kept: float32 overflows past 3.4e38).
+for the first non-finite row (of the values as kept: float32 overflows past 3.4e38). In a large
+float64 batch each block is evaluated on a second thread while the loop goes on (one block at a
+time, in order: :mod:`optviz.background`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from optviz import background
+from optviz import background as second_thread
 
 __all__ = [
     "RECORD_DTYPES",
@@ -247,7 +249,7 @@ class Recorder:
         if hi == lo:
             return
         if self.background and not wait:
-            self.pending = background.submit(self._evaluate, lo, hi, missing, missing_loss)
+            self.pending = second_thread.submit(self._evaluate, lo, hi, missing, missing_loss)
         else:
             self._evaluate(lo, hi, missing, missing_loss)
 
