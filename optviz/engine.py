@@ -222,14 +222,12 @@ def simulate(
     steps = len(multipliers)
     n_runs, dim = starts.shape
     use_batches = batch_size is not None and fn.batch_grad is not None
-    # a large batch: its recorded blocks are evaluated on a second core while the loop goes on;
-    # otherwise (and where the function gives its loss with its gradient, which the other core
-    # would evaluate anew) the loop's exact gradient gives each recorded point its gradient norm
-    # (not a minibatch's; a few runs: one evaluation per block of steps costs fewer calls than a
-    # norm per step)
+    # the loop's exact gradient gives each recorded point its gradient norm (not a minibatch's;
+    # a few runs: one evaluation per block of steps costs fewer calls than a norm per step); a
+    # large batch: its recorded blocks are evaluated on a second core while the loop goes on,
+    # and the norms taken where that keeps both busy (``Recorder.loop_norms``)
+    norms_here = not use_batches and n_runs * dim >= LOOP_NORM_VALUES
     aside = np.dtype(record_dtype) == np.float64 and background.usable(n_runs * dim)
-    all_aside = aside and fn.value_and_grad is None
-    norms_here = not use_batches and not all_aside and n_runs * dim >= LOOP_NORM_VALUES
     recorder = Recorder(fn, steps, dim, n_runs, record_every, record_dtype, grads=norms_here, background=aside)
     if n_runs == 1 and not (noise or batch_size or record_state or steppers or plateau) and isinstance(lr, float):
         scalar = _simulate_scalar(fn, stepper, starts, lr, multipliers, clip_value, clip_norm, offsets, recorder)
@@ -266,7 +264,7 @@ def simulate(
             else:
                 grad = fn.grad(params)
             if recorded:
-                recorder.add(params, grad if norms_here else None, loss)
+                recorder.add(params, grad if recorder.loop_norms else None, loss)
             if noise:
                 grad = grad + noise * rng.standard_normal((1, dim))
             if clip_value is not None:

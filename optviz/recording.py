@@ -11,6 +11,7 @@ time, in order: :mod:`optviz.background`).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,8 @@ LOSS_BLOCK_VALUES = 1 << 16
 #: over and waited for once, and its few large operations hold the GIL for little of their time
 #: (measured: 10,000 Adam runs x 1000 steps, 1 << 16: 94 ms, 1 << 18: 81 ms)
 BACKGROUND_BLOCK_VALUES = 1 << 18
+#: in the background, blocks timed before choosing which thread takes the gradient norms
+CHOOSE_AFTER = 6
 #: the dtypes a path may be kept in, by name
 RECORD_DTYPES = {"float64": np.float64, "float32": np.float32}
 
@@ -166,6 +169,14 @@ class Recorder:
         # ``background``: blocks are evaluated on a second thread (float64: the block's recorded
         # rows are its only inputs), one block at a time, in order
         self.background = background and exact
+        #: whether :meth:`add` is to be given the loop's gradients (``grads``: it may be). In the
+        #: background the other thread may instead take the norms, evaluating the gradient anew:
+        #: that pays where the update costs more than the function (Adam on the ravine: 84 against
+        #: 95 ms) and costs where not (gd on himmelblau: 119 against 76 ms), so the first blocks
+        #: are timed both ways (:meth:`_choose`)
+        self.loop_norms = grads
+        self.choosing = grads and self.background
+        self.flushed, self.flushed_at, self.aside_kept_up = 0, [0.0] * (CHOOSE_AFTER + 1), True
         if self.background:
             self.block = max(1, BACKGROUND_BLOCK_VALUES // (n_runs * dim))
         else:
@@ -245,13 +256,36 @@ class Recorder:
         self.evaluated, self.missing, self.missing_loss = hi, None, None
         if self.pending is not None:  # its exception, if any, raised here
             self.pending, pending = None, self.pending
+            kept_up = pending.done()
             pending.result()
+        else:
+            kept_up = True
+        if self.choosing:
+            self._choose(kept_up)
         if hi == lo:
             return
         if self.background and not wait:
             self.pending = second_thread.submit(self._evaluate, lo, hi, missing, missing_loss)
         else:
             self._evaluate(lo, hi, missing, missing_loss)
+
+    def _choose(self, kept_up: bool) -> None:
+        """In the background with the loop's gradients given: blocks 1 to 3 take the norms on the
+        loop's thread, blocks 4 to 6 on the other, and the rest on the other thread only if it
+        kept up with the loop there (its blocks 4 and 5 were done when the loop had its next one)
+        and the loop's blocks 5 and 6 took less time than 2 and 3 (each counting the wait for
+        the block before, done the same way); the numbers are the same either way."""
+        self.flushed += 1
+        if self.flushed in (1, 3, 4, CHOOSE_AFTER):
+            self.flushed_at[self.flushed] = time.perf_counter()
+        if self.flushed == 3:
+            self.loop_norms = False
+        elif self.flushed > 4:
+            self.aside_kept_up = self.aside_kept_up and kept_up
+        if self.flushed == CHOOSE_AFTER:
+            at = self.flushed_at
+            faster = at[CHOOSE_AFTER] - at[4] < at[3] - at[1]
+            self.loop_norms, self.choosing = not (self.aside_kept_up and faster), False
 
     def _evaluate(self, lo: int, hi: int, missing: int | None, missing_loss: int | None) -> None:
         """:meth:`flush` of rows ``lo:hi``; from ``missing`` (``missing_loss``) on, they were given

@@ -101,20 +101,15 @@ def _watched(name: str) -> tuple[TestFunction, set[str]]:
     return dataclasses.replace(fn, grad=grad, value_and_grad=value_and_grad and fn.value_and_grad), threads
 
 
+@pytest.mark.parametrize("norms", ["the loop's", "the other thread's", "chosen"])
 @pytest.mark.parametrize(
-    ("fn", "opt", "gradient_aside"),
-    [
-        ("ravine", "adam", True),
-        ("himmelblau", "momentum", True),
-        ("rosenbrock", "adam", False),
-        ("thermometer", "sgd", False),
-    ],
+    ("fn", "opt"), [("ravine", "adam"), ("himmelblau", "gd"), ("rosenbrock", "adam"), ("thermometer", "sgd")]
 )
-def test_background_norms_equal_the_loops(fn: str, opt: str, gradient_aside: bool, monkeypatch) -> None:
+def test_background_norms_equal_the_loops(fn: str, opt: str, norms: str, monkeypatch) -> None:
     """Past ``LOOP_NORM_VALUES`` the loop's own gradient gives the norms (and, where the function
-    has a ``value_and_grad``, the loss). In the background they are evaluated from the points,
-    the same numbers, unless the function has a ``value_and_grad``: the other thread would then
-    evaluate its gradient anew, which costs more than it saves (the loop's then give the norms)."""
+    has a ``value_and_grad``, the loss). In the background either the loop still gives them, or
+    the other thread evaluates the gradient anew from the points, or the first blocks are timed
+    both ways and one is chosen: the same numbers every way."""
     runs = engine.LOOP_NORM_VALUES // 2 + 100
     function, threads = _watched(fn)
     lr = 1e-4 if fn == "thermometer" else 1e-3
@@ -124,11 +119,39 @@ def test_background_norms_equal_the_loops(fn: str, opt: str, gradient_aside: boo
         here = run()
     assert threads == {"MainThread"}
     handed = _forced(monkeypatch, on=True, runs=runs)
+    if norms != "chosen":
+        by_loop = norms == "the loop's"
+        monkeypatch.setattr(recording.Recorder, "_choose", lambda self, kept_up: setattr(self, "loop_norms", by_loop))
     aside = run()
     assert len(handed) >= 3
-    assert any(name.startswith("optviz-evaluate") for name in threads) == gradient_aside, threads
+    evaluated_aside = any(name.startswith("optviz-evaluate") for name in threads)
+    assert evaluated_aside == (norms != "the loop's"), threads  # choosing: blocks 4 to 6 aside
     for name in ("points", "loss", "grad_norm", "diverged_at"):
         assert np.array_equal(getattr(here, name), getattr(aside, name), equal_nan=True), name
+
+
+#: (seconds of blocks 2-3 with the loop's norms, of blocks 5-6 with the other thread's, whether
+#: the other thread kept up with blocks 4 and 5) -> whether the loop gives the norms after
+CHOICES = [
+    ((2.3, 2.0, True), False),  # Adam on the ravine: the other thread keeps up and it is faster
+    ((2.3, 2.0, False), True),  # faster, but the loop waited for the other thread
+    ((1.1, 1.2, True), True),  # slower
+    ((2.0, 3.0, False), True),  # gd on himmelblau: slower, and the loop waited
+]
+
+
+@pytest.mark.parametrize(("timings", "loop_norms"), CHOICES)
+def test_which_thread_takes_the_norms(timings: tuple[float, float, bool], loop_norms: bool, monkeypatch) -> None:
+    loop_blocks, aside_blocks, kept_up = timings
+    clock = iter([0.0, loop_blocks, 10.0, 10.0 + aside_blocks])  # read at flushes 1, 3, 4 and 6
+    monkeypatch.setattr(recording.time, "perf_counter", lambda: next(clock))
+    recorder = recording.Recorder(optviz.get_function("ravine"), 100, 2, 10, grads=True, background=True)
+    assert recorder.choosing and recorder.loop_norms
+    for flush in range(1, recording.CHOOSE_AFTER + 1):
+        recorder._choose(kept_up or flush <= 4)
+        assert recorder.loop_norms == (flush < 3 or (flush >= recording.CHOOSE_AFTER and loop_norms)), flush
+    assert not recorder.choosing
+    assert next(clock, None) is None  # the clock was read exactly four times
 
 
 def test_the_benchmarks_batch_goes_to_the_background_by_itself(monkeypatch) -> None:
