@@ -305,7 +305,8 @@ def scaling(rounds: int) -> None:
         call()  # warm-up
     measured = alternate(calls, rounds)
     print(f"Adam on {FUNCTION}, recording point, loss and grad norm at every step; engine throughput by batch size")
-    print(f"optviz: {threads_line(BATCH * 2)} (from {background.MIN_VALUES:,} coordinates)")
+    where = "" if background.MIN_VALUES > BATCH * 2 else f" (from {background.MIN_VALUES:,} coordinates)"
+    print(f"optviz: {threads_line(BATCH * 2)}{where}")
     for line in method_lines(measured, "one untimed warm-up of each first"):
         print(line)
     print()
