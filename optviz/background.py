@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 #: a batch whose (N, D) array holds fewer values than this is evaluated on the loop's thread: its
 #: steps are too short for a handover to pay much (measured, 1000 steps: Adam on the ravine, 512
@@ -38,6 +40,8 @@ def submit(job: Callable[..., Any], *args: Any) -> Future:
     in the loop); ``.result()`` waits for it and raises what it raised."""
     global _executor
     if _executor is None:
+        from concurrent.futures import ThreadPoolExecutor  # here: a command that never hands over skips its import
+
         _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_NAME)
     return _executor.submit(_quietly, job, *args)
 
