@@ -176,7 +176,8 @@ class Recorder:
         #: are timed both ways (:meth:`_choose`)
         self.loop_norms = grads
         self.choosing = grads and self.background
-        self.flushed, self.flushed_at, self.aside_kept_up = 0, [0.0] * (CHOOSE_AFTER + 1), True
+        self.flushed, self.aside_kept_up = 0, True
+        self.timing_from = self.loop_seconds = 0.0  # blocks 2-3 with the loop's norms
         if self.background:
             self.block = max(1, BACKGROUND_BLOCK_VALUES // (n_runs * dim))
         else:
@@ -276,15 +277,14 @@ class Recorder:
         and the loop's blocks 5 and 6 took less time than 2 and 3 (each counting the wait for
         the block before, done the same way); the numbers are the same either way."""
         self.flushed += 1
-        if self.flushed in (1, 3, 4, CHOOSE_AFTER):
-            self.flushed_at[self.flushed] = time.perf_counter()
-        if self.flushed == 3:
-            self.loop_norms = False
+        if self.flushed in (1, 4):
+            self.timing_from = time.perf_counter()
+        elif self.flushed == 3:
+            self.loop_seconds, self.loop_norms = time.perf_counter() - self.timing_from, False
         elif self.flushed > 4:
             self.aside_kept_up = self.aside_kept_up and kept_up
         if self.flushed == CHOOSE_AFTER:
-            at = self.flushed_at
-            faster = at[CHOOSE_AFTER] - at[4] < at[3] - at[1]
+            faster = time.perf_counter() - self.timing_from < self.loop_seconds
             self.loop_norms, self.choosing = not (self.aside_kept_up and faster), False
 
     def _evaluate(self, lo: int, hi: int, missing: int | None, missing_loss: int | None) -> None:
